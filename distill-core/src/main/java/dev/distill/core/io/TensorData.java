@@ -1,0 +1,226 @@
+package dev.distill.core.io;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * A tensor held on the Java heap as little-endian bytes, independent of any engine: what
+ * safetensors and ONNX files store, before it becomes an {@link NDArray}.
+ *
+ * @param dtype element type
+ * @param shape dimensions, outermost first (empty for a scalar)
+ * @param data {@code numElements · dtype.bytes()} little-endian bytes, position 0
+ */
+public record TensorData(DType dtype, long[] shape, ByteBuffer data) {
+
+    /** Element types, with the names safetensors uses. */
+    public enum DType {
+        F64(8), F32(4), F16(2), BF16(2), I64(8), I32(4), I16(2), I8(1), U8(1), BOOL(1);
+
+        private final int bytes;
+
+        DType(int bytes) {
+            this.bytes = bytes;
+        }
+
+        /** Bytes per element. */
+        public int bytes() {
+            return bytes;
+        }
+
+        /** Whether this is a floating-point type. */
+        public boolean isFloating() {
+            return this == F64 || this == F32 || this == F16 || this == BF16;
+        }
+    }
+
+    public TensorData {
+        Objects.requireNonNull(dtype, "dtype");
+        Objects.requireNonNull(shape, "shape");
+        Objects.requireNonNull(data, "data");
+        shape = shape.clone();
+        long n = count(shape);
+        if (n * dtype.bytes() != data.remaining()) {
+            throw new IllegalArgumentException("tensor of dtype " + dtype + " and shape "
+                    + Arrays.toString(shape) + " needs " + n * dtype.bytes() + " bytes, got "
+                    + data.remaining());
+        }
+        data = data.slice().order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** A float32 tensor from values in row-major order. */
+    public static TensorData ofFloats(long[] shape, float[] values) {
+        ByteBuffer buf = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        buf.asFloatBuffer().put(values);
+        return new TensorData(DType.F32, shape, buf);
+    }
+
+    /** Copies an array to the heap (float types become F32 unless F64/F16; ints keep their width). */
+    public static TensorData fromNDArray(NDArray array) {
+        DataType t = array.getDataType();
+        DType dtype;
+        switch (t) {
+            case FLOAT32:
+                dtype = DType.F32;
+                break;
+            case FLOAT64:
+                dtype = DType.F64;
+                break;
+            case FLOAT16:
+                dtype = DType.F16;
+                break;
+            case INT64:
+                dtype = DType.I64;
+                break;
+            case INT32:
+                dtype = DType.I32;
+                break;
+            case INT8:
+                dtype = DType.I8;
+                break;
+            case UINT8:
+                dtype = DType.U8;
+                break;
+            case BOOLEAN:
+                dtype = DType.BOOL;
+                break;
+            default:
+                throw new IllegalArgumentException("cannot store NDArray of type " + t
+                        + "; convert it to float32 first");
+        }
+        ByteBuffer bytes = array.toByteBuffer();
+        ByteBuffer copy = ByteBuffer.allocate(bytes.remaining()).order(ByteOrder.LITTLE_ENDIAN);
+        copy.put(bytes.order(ByteOrder.nativeOrder()));
+        copy.flip();
+        return new TensorData(dtype, array.getShape().getShape(), copy);
+    }
+
+    /** Number of elements. */
+    public long numElements() {
+        return count(shape);
+    }
+
+    /** The shape as DJL's type. */
+    public Shape djlShape() {
+        return new Shape(shape);
+    }
+
+    /** All elements as float32, converting F64, F16 and BF16 in Java (bf16 crashes the JNI). */
+    public float[] toFloats() {
+        int n = Math.toIntExact(numElements());
+        float[] out = new float[n];
+        ByteBuffer b = data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        switch (dtype) {
+            case F32:
+                b.asFloatBuffer().get(out);
+                break;
+            case F64:
+                for (int i = 0; i < n; i++) {
+                    out[i] = (float) b.getDouble(i * 8);
+                }
+                break;
+            case F16:
+                for (int i = 0; i < n; i++) {
+                    out[i] = halfToFloat(b.getShort(i * 2));
+                }
+                break;
+            case BF16:
+                for (int i = 0; i < n; i++) {
+                    out[i] = Float.intBitsToFloat((b.getShort(i * 2) & 0xffff) << 16);
+                }
+                break;
+            default:
+                throw new IllegalStateException("tensor of dtype " + dtype + " is not floating point");
+        }
+        return out;
+    }
+
+    /**
+     * Creates an NDArray: floating types become float32 (bf16 and fp16 converted here), integer
+     * types keep their type.
+     */
+    public NDArray toNDArray(NDManager manager) {
+        if (dtype.isFloating()) {
+            float[] f = toFloats();
+            return manager.create(FloatBuffer.wrap(f), djlShape(), DataType.FLOAT32);
+        }
+        DataType t;
+        switch (dtype) {
+            case I64:
+                t = DataType.INT64;
+                break;
+            case I32:
+                t = DataType.INT32;
+                break;
+            case I8:
+                t = DataType.INT8;
+                break;
+            case U8:
+                t = DataType.UINT8;
+                break;
+            case BOOL:
+                t = DataType.BOOLEAN;
+                break;
+            default:
+                throw new IllegalStateException("no NDArray type for " + dtype);
+        }
+        ByteBuffer direct = ByteBuffer.allocateDirect(data.remaining()).order(ByteOrder.nativeOrder());
+        direct.put(data.duplicate().order(ByteOrder.LITTLE_ENDIAN));
+        direct.flip();
+        return manager.create(direct, djlShape(), t);
+    }
+
+    /** IEEE 754 binary16 to float32 (Java 17 has no Float.float16ToFloat). */
+    static float halfToFloat(short half) {
+        int h = half & 0xffff;
+        int sign = (h >>> 15) << 31;
+        int exp = (h >>> 10) & 0x1f;
+        int mant = h & 0x3ff;
+        if (exp == 0x1f) { // inf or NaN
+            return Float.intBitsToFloat(sign | 0x7f800000 | (mant << 13));
+        }
+        if (exp == 0) {
+            if (mant == 0) {
+                return Float.intBitsToFloat(sign);
+            }
+            // subnormal: mant * 2^-24
+            float v = mant * 0x1p-24f;
+            return sign == 0 ? v : -v;
+        }
+        return Float.intBitsToFloat(sign | ((exp - 15 + 127) << 23) | (mant << 13));
+    }
+
+    private static long count(long[] shape) {
+        long n = 1;
+        for (long d : shape) {
+            if (d < 0) {
+                throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
+            }
+            n = Math.multiplyExact(n, d);
+        }
+        return n;
+    }
+
+    @Override
+    public String toString() {
+        return "TensorData{" + dtype + " " + Arrays.toString(shape) + "}";
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof TensorData && dtype == ((TensorData) o).dtype
+                && Arrays.equals(shape, ((TensorData) o).shape) && data.equals(((TensorData) o).data);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * (31 * dtype.hashCode() + Arrays.hashCode(shape)) + data.hashCode();
+    }
+}
