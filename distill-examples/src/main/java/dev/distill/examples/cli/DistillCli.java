@@ -1,0 +1,54 @@
+package dev.distill.examples.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code ./distill} command line: one entry point, one subcommand per job. Every subcommand
+ * has {@code --help}.
+ */
+@Command(
+        name = "distill",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = "Knowledge distillation of Transformer encoders on DJL.",
+        subcommands = {EncodeCommand.class, StsCommand.class, CommandLine.HelpCommand.class})
+public final class DistillCli implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    /** Runs the command line and exits with its status. */
+    public static void main(String[] args) {
+        if (System.getProperty("ai.djl.offline") == null) {
+            System.setProperty("ai.djl.offline", "true");
+        }
+        int code = new CommandLine(new DistillCli())
+                .setExecutionExceptionHandler(new ErrorHandler())
+                .execute(args);
+        System.exit(code);
+    }
+
+    /** Prints a user error as one line (the message names the value, the rule and the fix). */
+    static final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
+        @Override
+        public int handleExecutionException(Exception ex, CommandLine cmd, CommandLine.ParseResult parsed) {
+            if (ex instanceof IllegalArgumentException || ex instanceof java.io.UncheckedIOException
+                    || ex instanceof java.io.IOException || ex instanceof IllegalStateException) {
+                cmd.getErr().println(cmd.getColorScheme().errorText("error: " + ex.getMessage()));
+                if (Boolean.getBoolean("distill.stacktrace")) {
+                    ex.printStackTrace(cmd.getErr());
+                } else {
+                    cmd.getErr().println("(run with -Ddistill.stacktrace=true for the stack trace)");
+                }
+                return 2;
+            }
+            throw new RuntimeException(ex);
+        }
+    }
+}

@@ -1,0 +1,423 @@
+package dev.distill.models.encoder;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Embedding;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import dev.distill.core.ModelDims;
+import dev.distill.core.ModelOutputs;
+import dev.distill.core.data.TokenBatch;
+import dev.distill.core.io.TensorData;
+import dev.distill.models.heads.Head;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+
+/**
+ * A BERT-family encoder built from DJL primitives, computing what Hugging Face
+ * {@code BertModel} computes, and exposing everything distillation needs through
+ * {@link ModelOutputs}: every hidden state, every layer's attention scores before softmax and
+ * its probabilities, per-head queries, keys and values, the pooled sentence embedding, and the
+ * optional head's logits.
+ *
+ * <pre>
+ * e   = LN(E_word[ids] + E_pos[0..T) + E_type[types]);  dropout           (B, T, H)
+ * per layer l:
+ *   q,k,v = h·W_{q,k,v}ᵀ + b → (B, A, T, d)
+ *   s     = q·kᵀ/√d + (1 − mask)·(−10000)                                  (B, A, T, T)
+ *   p     = softmax(s);  ctx = dropout(p)·v → (B, T, A·d)
+ *   a     = LN(dropout(ctx·W_oᵀ + b_o) + h)
+ *   h'    = LN(dropout(act(a·W_iᵀ + b_i)·W_o2ᵀ + b_o2) + a)                 post-LN
+ * </pre>
+ *
+ * <p>Parameters are named with their Hugging Face {@code BertModel} names (e.g.
+ * {@code encoder.layer.0.attention.self.query.weight}); a head's parameters keep the names of
+ * the matching {@code BertFor…} class. That naming is a public contract: import and export use
+ * it unchanged.
+ *
+ * <p>Create one with a configuration, then either {@link #initializeWeights(NDManager, long)}
+ * (BERT's N(0, 0.02²) initialisation) or {@link #loadState(NDManager, Map, boolean)}.
+ */
+public final class Encoder extends AbstractBlock {
+
+    private final EncoderConfig config;
+    private final Pooling pooling;
+    private final Head head;
+
+    private final Parameter wordEmbeddings;
+    private final Parameter positionEmbeddings;
+    private final Parameter tokenTypeEmbeddings;
+    private final Parameter embeddingsLnWeight;
+    private final Parameter embeddingsLnBias;
+    private final List<Layer> layers = new ArrayList<>();
+    private final Map<String, Parameter> named = new LinkedHashMap<>();
+
+    /** One post-LN Transformer layer's parameters. */
+    private static final class Layer {
+        Parameter qW, qB, kW, kB, vW, vB, oW, oB, attnLnW, attnLnB, iW, iB, o2W, o2B, outLnW, outLnB;
+    }
+
+    /**
+     * @param config shape and hyper-parameters
+     * @param pooling how {@link ModelOutputs#pooled()} is computed
+     * @param head a task head, or {@code null} for the bare encoder
+     */
+    public Encoder(EncoderConfig config, Pooling pooling, Head head) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.pooling = Objects.requireNonNull(pooling, "pooling");
+        this.head = head;
+        int h = config.hiddenSize();
+        int a = config.allHeadSize();
+        int f = config.intermediateSize();
+        wordEmbeddings = add("embeddings.word_embeddings.weight", Params.Init.NORMAL, config.vocabSize(), h);
+        positionEmbeddings =
+                add("embeddings.position_embeddings.weight", Params.Init.NORMAL, config.maxPositions(), h);
+        tokenTypeEmbeddings =
+                add("embeddings.token_type_embeddings.weight", Params.Init.NORMAL, config.typeVocabSize(), h);
+        embeddingsLnWeight = add("embeddings.LayerNorm.weight", Params.Init.ONES, h);
+        embeddingsLnBias = add("embeddings.LayerNorm.bias", Params.Init.ZEROS, h);
+        for (int l = 0; l < config.numLayers(); l++) {
+            String p = "encoder.layer." + l + ".";
+            Layer layer = new Layer();
+            layer.qW = add(p + "attention.self.query.weight", Params.Init.NORMAL, a, h);
+            layer.qB = add(p + "attention.self.query.bias", Params.Init.ZEROS, a);
+            layer.kW = add(p + "attention.self.key.weight", Params.Init.NORMAL, a, h);
+            layer.kB = add(p + "attention.self.key.bias", Params.Init.ZEROS, a);
+            layer.vW = add(p + "attention.self.value.weight", Params.Init.NORMAL, a, h);
+            layer.vB = add(p + "attention.self.value.bias", Params.Init.ZEROS, a);
+            layer.oW = add(p + "attention.output.dense.weight", Params.Init.NORMAL, h, a);
+            layer.oB = add(p + "attention.output.dense.bias", Params.Init.ZEROS, h);
+            layer.attnLnW = add(p + "attention.output.LayerNorm.weight", Params.Init.ONES, h);
+            layer.attnLnB = add(p + "attention.output.LayerNorm.bias", Params.Init.ZEROS, h);
+            layer.iW = add(p + "intermediate.dense.weight", Params.Init.NORMAL, f, h);
+            layer.iB = add(p + "intermediate.dense.bias", Params.Init.ZEROS, f);
+            layer.o2W = add(p + "output.dense.weight", Params.Init.NORMAL, h, f);
+            layer.o2B = add(p + "output.dense.bias", Params.Init.ZEROS, h);
+            layer.outLnW = add(p + "output.LayerNorm.weight", Params.Init.ONES, h);
+            layer.outLnB = add(p + "output.LayerNorm.bias", Params.Init.ZEROS, h);
+            layers.add(layer);
+        }
+        if (head != null) {
+            for (Parameter p : head.parameters()) {
+                if (named.containsKey(p.getName())) {
+                    throw new IllegalArgumentException("head parameter " + p.getName()
+                            + " clashes with an encoder parameter");
+                }
+                addParameter(p);
+                named.put(p.getName(), p);
+            }
+        }
+    }
+
+    /** A bare encoder with [CLS] pooling. */
+    public static Encoder of(EncoderConfig config) {
+        return new Encoder(config, Pooling.CLS, null);
+    }
+
+    private Parameter add(String name, Params.Init init, long... shape) {
+        Parameter p = addParameter(Params.create(name, init, shape));
+        named.put(name, p);
+        return p;
+    }
+
+    public EncoderConfig config() {
+        return config;
+    }
+
+    public Pooling pooling() {
+        return pooling;
+    }
+
+    public Optional<Head> head() {
+        return Optional.ofNullable(head);
+    }
+
+    /** The sizes losses need. */
+    public ModelDims dims() {
+        return config.dims();
+    }
+
+    /** Every parameter by its Hugging Face name, embeddings first, then layers, then the head. */
+    public Map<String, Parameter> namedParameters() {
+        return Collections.unmodifiableMap(named);
+    }
+
+    /** The word-embedding matrix (V, H), which the masked-LM decoder is tied to. */
+    public Parameter wordEmbeddings() {
+        return wordEmbeddings;
+    }
+
+    /** Number of scalar parameters, the head included (a tied decoder counts once). */
+    public long parameterCount() {
+        long n = 0;
+        for (Parameter p : named.values()) {
+            n += p.getShape().size();
+        }
+        return n;
+    }
+
+    /** Bytes the parameters take in float32. */
+    public long sizeInBytes() {
+        return parameterCount() * Float.BYTES;
+    }
+
+    /**
+     * Fills every parameter as BERT initialises it: weights and embeddings from N(0, 0.02²),
+     * LayerNorm gains 1, biases 0. The numbers come from a Java generator seeded with
+     * {@code seed}, so they are the same on every device and engine.
+     */
+    public void initializeWeights(NDManager manager, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        for (Parameter p : named.values()) {
+            Shape shape = p.getShape();
+            float[] values = new float[Math.toIntExact(shape.size())];
+            switch (Params.initOf(p)) {
+                case NORMAL:
+                    for (int i = 0; i < values.length; i++) {
+                        values[i] = (float) (gaussian(random) * 0.02);
+                    }
+                    break;
+                case ONES:
+                    java.util.Arrays.fill(values, 1f);
+                    break;
+                default:
+                    break;
+            }
+            assign(manager, p, values);
+        }
+    }
+
+    private static double gaussian(SplittableRandom r) {
+        // Box-Muller on the generator's doubles (SplittableRandom has no nextGaussian in Java 17)
+        double u1 = 1.0 - r.nextDouble();
+        double u2 = r.nextDouble();
+        return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+    }
+
+    private static void assign(NDManager manager, Parameter p, float[] values) {
+        if (p.isInitialized()) {
+            p.getArray().set(FloatBuffer.wrap(values));
+        } else {
+            p.setInitializer((m, shape, type) -> m.create(FloatBuffer.wrap(values), shape, DataType.FLOAT32));
+            p.initialize(manager, DataType.FLOAT32);
+        }
+    }
+
+    /** What {@link #loadState} did not use or did not find. */
+    public record LoadReport(List<String> missing, List<String> unexpected) {}
+
+    /**
+     * Loads weights by Hugging Face name (without a {@code bert.} prefix). Strict loading
+     * refuses any missing or unexpected tensor; non-strict loading keeps missing parameters as
+     * they are (initialise first) and ignores unexpected ones. A shape mismatch is always an
+     * error. Every problem is listed in one exception.
+     *
+     * @param manager where parameters are created if not yet initialised
+     * @param tensors weights by name; float16 and bfloat16 are converted to float32
+     * @param strict whether every parameter must be present and nothing else
+     * @return the names that were missing or unexpected (empty lists under strict loading)
+     */
+    public LoadReport loadState(NDManager manager, Map<String, TensorData> tensors, boolean strict) {
+        List<String> missing = new ArrayList<>();
+        List<String> wrongShape = new ArrayList<>();
+        for (Map.Entry<String, Parameter> e : named.entrySet()) {
+            TensorData t = tensors.get(e.getKey());
+            if (t == null) {
+                missing.add(e.getKey());
+            } else if (!t.djlShape().equals(e.getValue().getShape())) {
+                wrongShape.add(e.getKey() + " (file " + t.djlShape() + ", model " + e.getValue().getShape() + ")");
+            } else if (!t.dtype().isFloating()) {
+                wrongShape.add(e.getKey() + " (dtype " + t.dtype() + " is not floating point)");
+            }
+        }
+        List<String> unexpected = new ArrayList<>();
+        for (String name : new TreeSet<>(tensors.keySet())) {
+            if (!named.containsKey(name) && !isBuffer(name)) {
+                unexpected.add(name);
+            }
+        }
+        boolean fail = !wrongShape.isEmpty() || (strict && (!missing.isEmpty() || !unexpected.isEmpty()));
+        boolean uninitialisedMissing = !missing.isEmpty()
+                && missing.stream().anyMatch(n -> !named.get(n).isInitialized());
+        if (fail || uninitialisedMissing) {
+            StringBuilder sb = new StringBuilder("cannot load weights into " + config + ":");
+            if (!missing.isEmpty()) {
+                sb.append("\n  missing (").append(missing.size()).append("): ").append(missing);
+            }
+            if (!unexpected.isEmpty() && strict) {
+                sb.append("\n  unexpected (").append(unexpected.size()).append("): ").append(unexpected);
+            }
+            if (!wrongShape.isEmpty()) {
+                sb.append("\n  wrong shape (").append(wrongShape.size()).append("): ").append(wrongShape);
+            }
+            sb.append("\nCheck that the configuration matches the weights");
+            if (!strict && uninitialisedMissing) {
+                sb.append(", or call initializeWeights before a non-strict load");
+            } else if (strict) {
+                sb.append(", or load non-strictly to keep missing parameters initialised");
+            }
+            throw new IllegalArgumentException(sb.toString());
+        }
+        for (Map.Entry<String, Parameter> e : named.entrySet()) {
+            TensorData t = tensors.get(e.getKey());
+            if (t != null) {
+                assign(manager, e.getValue(), t.toFloats());
+            }
+        }
+        return new LoadReport(List.copyOf(missing), List.copyOf(unexpected));
+    }
+
+    /** Buffers Hugging Face saves next to parameters; they carry no weights. */
+    private static boolean isBuffer(String name) {
+        return name.endsWith("position_ids") || name.equals("cls.predictions.decoder.weight")
+                || name.equals("cls.predictions.decoder.bias");
+    }
+
+    /** Every parameter copied to the heap, by Hugging Face name. */
+    public Map<String, TensorData> stateDict() {
+        Map<String, TensorData> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Parameter> e : named.entrySet()) {
+            out.put(e.getKey(), TensorData.fromNDArray(e.getValue().getArray()));
+        }
+        return out;
+    }
+
+    /** Turns gradient tracking of every parameter on (a trainable student) or off (a teacher). */
+    public void setTrainable(boolean trainable) {
+        for (Parameter p : named.values()) {
+            p.getArray().setRequiresGradient(trainable);
+        }
+    }
+
+    /**
+     * Runs the encoder (and its head, if any).
+     *
+     * @param batch ids, attention mask and token types, shape (B, T), on this model's device
+     * @param training whether dropout is active
+     * @return every intermediate result; arrays belong to the batch's manager
+     */
+    public ModelOutputs forward(TokenBatch batch, boolean training) {
+        NDArray ids = batch.inputIds();
+        NDArray mask = batch.attentionMask();
+        int bsz = batch.batchSize();
+        int len = batch.sequenceLength();
+        if (len > config.maxPositions()) {
+            throw new IllegalArgumentException("sequence length " + len + " exceeds maxPositions "
+                    + config.maxPositions() + "; truncate inputs to at most " + config.maxPositions() + " tokens");
+        }
+        NDManager m = ids.getManager();
+        NDArray types = batch.tokenTypeIds() != null ? batch.tokenTypeIds() : ids.zerosLike();
+        NDArray positions = m.arange(0, len, 1, DataType.INT64).expandDims(0);
+
+        NDArray x = Embedding.embedding(ids, wordEmbeddings.getArray(), SparseFormat.DENSE).singletonOrThrow();
+        x = x.add(Embedding.embedding(positions, positionEmbeddings.getArray(), SparseFormat.DENSE).singletonOrThrow());
+        x = x.add(Embedding.embedding(types, tokenTypeEmbeddings.getArray(), SparseFormat.DENSE).singletonOrThrow());
+        x = Tensors.layerNorm(x, embeddingsLnWeight, embeddingsLnBias, config.layerNormEps());
+        x = Tensors.dropout(x, config.hiddenDropout(), training);
+
+        // (B, 1, 1, T): 0 on real keys, -10000 on padding, broadcast over heads and queries
+        NDArray additiveMask = mask.toType(DataType.FLOAT32, false).neg().add(1f)
+                .mul(ModelOutputs.MASK_VALUE).reshape(bsz, 1, 1, len);
+
+        int heads = config.numHeads();
+        int d = config.headSize();
+        float scale = (float) (1.0 / Math.sqrt(d));
+        List<NDArray> hidden = new ArrayList<>(layers.size() + 1);
+        List<NDArray> scores = new ArrayList<>(layers.size());
+        List<NDArray> probs = new ArrayList<>(layers.size());
+        List<NDArray> qs = new ArrayList<>(layers.size());
+        List<NDArray> ks = new ArrayList<>(layers.size());
+        List<NDArray> vs = new ArrayList<>(layers.size());
+        hidden.add(x);
+        for (Layer layer : layers) {
+            NDArray q = splitHeads(Tensors.linear(x, layer.qW, layer.qB), bsz, len, heads, d);
+            NDArray k = splitHeads(Tensors.linear(x, layer.kW, layer.kB), bsz, len, heads, d);
+            NDArray v = splitHeads(Tensors.linear(x, layer.vW, layer.vB), bsz, len, heads, d);
+            NDArray s = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).add(additiveMask); // (B, A, T, T)
+            NDArray p = s.softmax(-1);
+            NDArray ctx = Tensors.dropout(p, config.attentionDropout(), training).matMul(v) // (B, A, T, d)
+                    .transpose(0, 2, 1, 3).reshape(bsz, len, (long) heads * d);
+            NDArray attnOut = Tensors.dropout(Tensors.linear(ctx, layer.oW, layer.oB), config.hiddenDropout(), training);
+            NDArray a = Tensors.layerNorm(attnOut.add(x), layer.attnLnW, layer.attnLnB, config.layerNormEps());
+            NDArray inter = Activations.apply(Tensors.linear(a, layer.iW, layer.iB), config.hiddenAct());
+            NDArray out = Tensors.dropout(Tensors.linear(inter, layer.o2W, layer.o2B), config.hiddenDropout(), training);
+            x = Tensors.layerNorm(out.add(a), layer.outLnW, layer.outLnB, config.layerNormEps());
+            hidden.add(x);
+            scores.add(s);
+            probs.add(p);
+            qs.add(q);
+            ks.add(k);
+            vs.add(v);
+        }
+        NDArray pooled = pool(x, mask, pooling);
+        NDArray logits = head == null ? null
+                : head.forward(new Head.Input(x, mask, wordEmbeddings.getArray(), config), training);
+        return new ModelOutputs(hidden, scores, probs, qs, ks, vs, pooled, logits, mask);
+    }
+
+    /** (B, T, A·d) → (B, A, T, d). */
+    private static NDArray splitHeads(NDArray x, int b, int t, int heads, int d) {
+        return x.reshape(b, t, heads, d).transpose(0, 2, 1, 3);
+    }
+
+    /**
+     * Sentence embedding from a (B, T, H) hidden state: the [CLS] vector, or the mean over real
+     * tokens (padding excluded through the mask).
+     */
+    public static NDArray pool(NDArray hidden, NDArray mask, Pooling pooling) {
+        if (pooling == Pooling.CLS) {
+            return hidden.get(new NDIndex(":, 0, :"));
+        }
+        NDArray m = Tensors.floatMask3d(mask); // (B, T, 1)
+        NDArray summed = hidden.mul(m).sum(new int[] {1});
+        NDArray counts = m.sum(new int[] {1}).maximum(1e-9f);
+        return summed.div(counts);
+    }
+
+    /**
+     * DJL's block contract, for Predictors and other DJL tooling: inputs (ids, mask[, token
+     * types]), outputs (last hidden state, pooled[, logits]).
+     */
+    @Override
+    protected NDList forwardInternal(ParameterStore parameterStore, NDList inputs, boolean training,
+            PairList<String, Object> params) {
+        NDArray ids = inputs.get(0);
+        NDArray mask = inputs.size() > 1 ? inputs.get(1) : ids.onesLike();
+        NDArray types = inputs.size() > 2 ? inputs.get(2) : null;
+        ModelOutputs out = forward(new TokenBatch(ids, mask, types, null, 0), training);
+        NDList result = new NDList(out.lastHiddenState(), out.pooled());
+        if (out.logits() != null) {
+            result.add(out.logits());
+        }
+        return result;
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        Shape in = inputShapes[0];
+        Shape last = new Shape(in.get(0), in.get(1), config.hiddenSize());
+        Shape pooled = new Shape(in.get(0), config.hiddenSize());
+        return new Shape[] {last, pooled};
+    }
+
+    @Override
+    public String toString() {
+        return "Encoder{" + config + ", pooling=" + pooling + ", head="
+                + (head == null ? "none" : head.architecture()) + ", params=" + parameterCount() + "}";
+    }
+}

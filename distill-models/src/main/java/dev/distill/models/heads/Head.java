@@ -1,0 +1,33 @@
+package dev.distill.models.heads;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Parameter;
+import dev.distill.models.encoder.EncoderConfig;
+import java.util.List;
+
+/**
+ * A task head on top of the encoder's last hidden state. Its parameters carry their Hugging Face
+ * names (e.g. {@code classifier.weight}); the encoder registers them next to its own, so a head
+ * is trained, checkpointed and exported with the model.
+ */
+public abstract class Head {
+
+    /** What a head reads. */
+    public record Input(NDArray lastHidden, NDArray attentionMask, NDArray wordEmbeddings,
+            EncoderConfig config) {}
+
+    /** The Hugging Face architecture this head corresponds to, e.g. {@code BertForMaskedLM}. */
+    public abstract String architecture();
+
+    /** The head's parameters, created for one configuration, named as Hugging Face names them. */
+    public abstract List<Parameter> parameters();
+
+    /**
+     * Computes the head's logits; shapes are listed in
+     * {@link dev.distill.core.ModelOutputs#logits()}.
+     */
+    public abstract NDArray forward(Input in, boolean training);
+
+    /** Number of outputs per example or position (classes, vocabulary size, 2 for spans). */
+    public abstract int numOutputs();
+}

@@ -1,0 +1,173 @@
+package dev.distill.models.tokenizer;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.distill.core.data.TokenBatch;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A Hugging Face {@code tokenizer.json} tokenizer (DJL's Rust-backed
+ * {@link HuggingFaceTokenizer}), with truncation to a maximum length and batching into padded
+ * {@link TokenBatch}es. Single texts encode as {@code [CLS] a [SEP]}, pairs as
+ * {@code [CLS] a [SEP] b [SEP]} with token type 1 on the second segment.
+ *
+ * <p>Keeps the original {@code tokenizer.json} bytes so an exported model can ship the same file.
+ */
+public final class TextTokenizer implements AutoCloseable {
+
+    private final HuggingFaceTokenizer tokenizer;
+    private final byte[] json;
+    private final int maxLength;
+    private final long padId;
+
+    private TextTokenizer(byte[] json, int maxLength, long padId, String source) throws IOException {
+        if (maxLength < 2) {
+            throw new IllegalArgumentException("maxLength (" + maxLength + ") must be at least 2, room for [CLS] and [SEP]");
+        }
+        this.json = json;
+        this.maxLength = maxLength;
+        this.padId = padId;
+        Map<String, String> options = Map.of(
+                "truncation", "true",
+                "padding", "false",
+                "maxLength", Integer.toString(maxLength),
+                "addSpecialTokens", "true");
+        try (InputStream in = new ByteArrayInputStream(json)) {
+            this.tokenizer = HuggingFaceTokenizer.newInstance(in, options);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("cannot parse tokenizer " + source + ": " + e.getMessage()
+                    + "; it must be a Hugging Face tokenizer.json", e);
+        }
+    }
+
+    /**
+     * Loads a {@code tokenizer.json} file, or the one inside a model directory.
+     *
+     * @param maxLength sequences are truncated to this many tokens, special tokens included
+     */
+    public static TextTokenizer load(Path path, int maxLength) {
+        Path file = Files.isDirectory(path) ? path.resolve("tokenizer.json") : path;
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("tokenizer file " + file + " does not exist; a model directory"
+                    + " must contain the Hugging Face tokenizer.json");
+        }
+        try {
+            return new TextTokenizer(Files.readAllBytes(file), maxLength, 0, file.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read tokenizer " + file, e);
+        }
+    }
+
+    /** Loads a {@code tokenizer.json} from a stream (e.g. a classpath resource). */
+    public static TextTokenizer load(InputStream in, String sourceName, int maxLength) {
+        try {
+            return new TextTokenizer(in.readAllBytes(), maxLength, 0, sourceName);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read tokenizer " + sourceName, e);
+        }
+    }
+
+    /** The same vocabulary with another maximum length. */
+    public TextTokenizer withMaxLength(int newMaxLength) {
+        try {
+            return new TextTokenizer(json, newMaxLength, padId, "tokenizer.json");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public int maxLength() {
+        return maxLength;
+    }
+
+    /** The original {@code tokenizer.json} bytes. */
+    public byte[] json() {
+        return json.clone();
+    }
+
+    /** Encodes one text: ids, token types, attention mask, character offsets. */
+    public Encoding encode(String text) {
+        return tokenizer.encode(text);
+    }
+
+    /** Encodes a pair as {@code [CLS] a [SEP] b [SEP]}. */
+    public Encoding encodePair(String first, String second) {
+        return tokenizer.encode(first, second);
+    }
+
+    /** Word pieces of a text, without special tokens. */
+    public List<String> tokenize(String text) {
+        return List.of(tokenizer.encode(text, false, false).getTokens());
+    }
+
+    /** Decodes ids back to text, special tokens skipped. */
+    public String decode(long[] ids) {
+        return tokenizer.decode(ids, true);
+    }
+
+    /** Encodes texts and pads them to the longest into one batch on {@code manager}. */
+    public TokenBatch batch(List<String> texts, NDManager manager) {
+        Encoding[] encodings = tokenizer.batchEncode(texts);
+        return pad(encodings, manager);
+    }
+
+    /** Encodes pairs ({@code [CLS] a [SEP] b [SEP]}) into one padded batch. */
+    public TokenBatch batchPairs(List<String> first, List<String> second, NDManager manager) {
+        if (first.size() != second.size()) {
+            throw new IllegalArgumentException("pair lists differ in length: " + first.size() + " vs " + second.size());
+        }
+        Encoding[] encodings = new Encoding[first.size()];
+        for (int i = 0; i < encodings.length; i++) {
+            encodings[i] = tokenizer.encode(first.get(i), second.get(i));
+        }
+        return pad(encodings, manager);
+    }
+
+    /** Pads encodings to the longest with the pad id into (B, T) int64 arrays. */
+    public TokenBatch pad(Encoding[] encodings, NDManager manager) {
+        if (encodings.length == 0) {
+            throw new IllegalArgumentException("cannot build a batch from no texts");
+        }
+        int len = 0;
+        for (Encoding e : encodings) {
+            len = Math.max(len, e.getIds().length);
+        }
+        int b = encodings.length;
+        long[] ids = new long[b * len];
+        long[] mask = new long[b * len];
+        long[] types = new long[b * len];
+        java.util.Arrays.fill(ids, padId);
+        long real = 0;
+        for (int i = 0; i < b; i++) {
+            long[] eIds = encodings[i].getIds();
+            long[] eTypes = encodings[i].getTypeIds();
+            long[] eMask = encodings[i].getAttentionMask();
+            System.arraycopy(eIds, 0, ids, i * len, eIds.length);
+            System.arraycopy(eTypes, 0, types, i * len, eTypes.length);
+            System.arraycopy(eMask, 0, mask, i * len, eMask.length);
+            for (long m : eMask) {
+                real += m;
+            }
+        }
+        Shape shape = new Shape(b, len);
+        NDArray idArray = manager.create(ids, shape);
+        NDArray maskArray = manager.create(mask, shape);
+        NDArray typeArray = manager.create(types, shape);
+        return new TokenBatch(idArray, maskArray, typeArray, null, real);
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+    }
+}
