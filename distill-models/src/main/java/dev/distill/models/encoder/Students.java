@@ -1,0 +1,108 @@
+package dev.distill.models.encoder;
+
+import ai.djl.ndarray.NDManager;
+import dev.distill.core.io.TensorData;
+import dev.distill.models.heads.Head;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Ways to build a student encoder.
+ *
+ * <ul>
+ *   <li>From a configuration, randomly initialised: {@code Students.fromConfig(EncoderConfig.tinyBert4(), …)}.
+ *   <li>From a teacher, keeping its width and copying its embeddings and a chosen subset of its
+ *       layers (DistilBERT, Sanh et al. 2019: "we initialize the student from the teacher by
+ *       taking one layer out of two"): {@link #fromTeacherLayers}, {@link #everyOtherLayer}.
+ * </ul>
+ */
+public final class Students {
+
+    private Students() {}
+
+    /** A randomly initialised student (BERT's N(0, 0.02²) initialisation, seeded). */
+    public static Encoder fromConfig(EncoderConfig config, Pooling pooling, Head head, NDManager manager, long seed) {
+        Encoder e = new Encoder(config, pooling, head);
+        e.initializeWeights(manager, seed);
+        return e;
+    }
+
+    /**
+     * A student as wide as the teacher with {@code layers.length} layers, student layer i a copy
+     * of teacher layer {@code layers[i]} (0-based), embeddings copied. A head, if given, is
+     * copied from the teacher when the teacher has the same head (same parameter names and
+     * shapes), else initialised randomly.
+     *
+     * @param layers strictly increasing teacher layer indices in [0, teacher layers)
+     * @param head the student's head, or {@code null}
+     */
+    public static Encoder fromTeacherLayers(Encoder teacher, int[] layers, Head head, NDManager manager, long seed) {
+        EncoderConfig tc = teacher.config();
+        if (layers.length == 0) {
+            throw new IllegalArgumentException("a student needs at least one layer; got an empty layer list");
+        }
+        for (int i = 0; i < layers.length; i++) {
+            if (layers[i] < 0 || layers[i] >= tc.numLayers()) {
+                throw new IllegalArgumentException("teacher layer " + layers[i] + " in " + Arrays.toString(layers)
+                        + " is out of range; the teacher has layers 0.." + (tc.numLayers() - 1));
+            }
+            if (i > 0 && layers[i] <= layers[i - 1]) {
+                throw new IllegalArgumentException("teacher layers " + Arrays.toString(layers)
+                        + " must be strictly increasing");
+            }
+        }
+        EncoderConfig sc = tc.toBuilder().setNumLayers(layers.length).build();
+        Encoder student = new Encoder(sc, teacher.pooling(), head);
+        student.initializeWeights(manager, seed);
+        Map<String, TensorData> source = teacher.stateDict();
+        Map<String, TensorData> mapped = new LinkedHashMap<>();
+        String layerPrefix = "encoder.layer.";
+        for (Map.Entry<String, TensorData> e : source.entrySet()) {
+            String name = e.getKey();
+            if (name.startsWith(layerPrefix)) {
+                int dot = name.indexOf('.', layerPrefix.length());
+                int teacherLayer = Integer.parseInt(name.substring(layerPrefix.length(), dot));
+                int studentLayer = indexOf(layers, teacherLayer);
+                if (studentLayer >= 0) {
+                    mapped.put(layerPrefix + studentLayer + name.substring(dot), e.getValue());
+                }
+            } else if (student.namedParameters().containsKey(name)
+                    && student.namedParameters().get(name).getShape().equals(e.getValue().djlShape())) {
+                mapped.put(name, e.getValue());
+            }
+        }
+        student.loadState(manager, mapped, false);
+        return student;
+    }
+
+    /** Layers 0, 2, 4, … of the teacher: half its depth (rounded up), DistilBERT's initialisation. */
+    public static Encoder everyOtherLayer(Encoder teacher, Head head, NDManager manager, long seed) {
+        int n = (teacher.config().numLayers() + 1) / 2;
+        int[] layers = new int[n];
+        for (int i = 0; i < n; i++) {
+            layers[i] = 2 * i;
+        }
+        return fromTeacherLayers(teacher, layers, head, manager, seed);
+    }
+
+
+    private static int indexOf(int[] values, int v) {
+        for (int i = 0; i < values.length; i++) {
+            if (values[i] == v) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Parses a comma-separated layer list such as {@code 0,2,4,6,8,10}. */
+    public static int[] parseLayers(String spec) {
+        try {
+            return Arrays.stream(spec.split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("layer list '" + spec + "' must be comma-separated integers, e.g. 0,2,4", e);
+        }
+    }
+
+}
