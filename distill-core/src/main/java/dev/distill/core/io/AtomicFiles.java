@@ -33,7 +33,7 @@ import java.util.Objects;
  * Windows), and the folder is synced so the rename itself survives a power cut. Only where the
  * file system refuses an atomic move does it fall back to {@code REPLACE_EXISTING}, which is
  * not atomic. A crash can leave a stray {@code .<name>.tmp-*} file behind, never a damaged
- * target.
+ * target. A symbolic link at the target is replaced by the file, not followed.
  *
  * <p><b>Directories</b> ({@link #replaceDirectory(Path, DirectoryWriter)}): the content goes to
  * {@code <name>.tmp-<R>}; every file in it and the folder are synced; then, if the target
