@@ -262,7 +262,7 @@ public final class OnnxTensor {
             default:
                 throw new IllegalStateException("unreachable: " + dataType);
         }
-        out.flip();
+        out.clear(); // every element was written (counts checked); bulk puts through views leave position 0
         return new TensorData(dtype, dims, out);
     }
 
