@@ -212,8 +212,8 @@ public final class HiddenStateLoss implements DistillationLoss {
                 return xs.sub(xt).abs().mean(new int[] {last});
             case COSINE: {
                 NDArray dot = xs.mul(xt).sum(new int[] {last});
-                NDArray ns = xs.square().sum(new int[] {last}).add(COSINE_EPS);
-                NDArray nt = xt.square().sum(new int[] {last}).add(COSINE_EPS);
+                NDArray ns = xs.square().sum(new int[] {last}).add((float) COSINE_EPS);
+                NDArray nt = xt.square().sum(new int[] {last}).add((float) COSINE_EPS);
                 return dot.div(ns.mul(nt).sqrt()).neg().add(1);
             }
             default:

@@ -223,7 +223,7 @@ public final class MiniLmRelationLoss implements DistillationLoss {
             dr = a * d / relationHeads;
             heads = x.transpose(0, 2, 1, 3).reshape(b, len, relationHeads, dr).transpose(0, 2, 1, 3);
         }
-        return heads.matMul(heads.transpose(0, 1, 3, 2)).div(Math.sqrt(dr));
+        return heads.matMul(heads.transpose(0, 1, 3, 2)).div((float) Math.sqrt(dr));
     }
 
     /** Builds a {@link MiniLmRelationLoss}. Defaults: last layer, uniform mapping, models' own heads. */

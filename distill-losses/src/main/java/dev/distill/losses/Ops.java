@@ -30,7 +30,9 @@ final class Ops {
 
     /** {@code keep ? x : value}, with {@code keep} a boolean array broadcastable to x. */
     static NDArray fillWhereNot(NDArray x, NDArray keep, double value) {
-        return NDArrays.where(keep, x, scalarLike(x, value));
+        // DJL's where wants the condition in x's exact shape.
+        NDArray condition = keep.getShape().equals(x.getShape()) ? keep : keep.broadcast(x.getShape());
+        return NDArrays.where(condition, x, scalarLike(x, value));
     }
 
     /** A 0/1 mask (any integer or boolean dtype) as a boolean array. */
@@ -78,7 +80,7 @@ final class Ops {
      * exactly 0 (and a large negative, finite log-probability).
      */
     static NDArray temperedLogSoftmax(NDArray logits, double temperature, int axis, NDArray keep) {
-        NDArray z = temperature == 1.0 ? logits : logits.div(temperature);
+        NDArray z = temperature == 1.0 ? logits : logits.div((float) temperature);
         if (keep != null) {
             z = fillWhereNot(z, keep, negativeFill(z.getDataType()));
         }

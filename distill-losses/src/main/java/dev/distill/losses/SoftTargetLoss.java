@@ -118,7 +118,7 @@ public final class SoftTargetLoss implements DistillationLoss {
             default:
                 throw new IllegalStateException("unknown layout " + layout);
         }
-        return LossOutput.of(name, loss.mul(temperature * temperature));
+        return LossOutput.of(name, loss.mul((float) (temperature * temperature)));
     }
 
     /**

@@ -99,7 +99,7 @@ public final class TopKSoftTargetLoss implements DistillationLoss {
         NDArray positive = p.gt(0);
         NDArray rows;
         if (truncatedMass == TruncatedMass.RENORMALIZE) {
-            NDArray logp = Ops.fillWhereNot(p.maximum(Float.MIN_NORMAL).log().div(temperature), positive,
+            NDArray logp = Ops.fillWhereNot(p.maximum(Float.MIN_NORMAL).log().div((float) temperature), positive,
                     Ops.negativeFill(p.getDataType()));
             NDArray logpT = logp.logSoftmax(2); // log p̃
             NDArray pT = logpT.exp();
@@ -118,7 +118,7 @@ public final class TopKSoftTargetLoss implements DistillationLoss {
         }
         NDArray weights = SoftTargetLoss.positionWeights(ctx.batch(), shape.get(0), shape.get(1), positions, name);
         NDArray loss = weights == null ? rows.mean() : Ops.weightedMean(rows, weights);
-        return LossOutput.of(name, loss.mul(temperature * temperature));
+        return LossOutput.of(name, loss.mul((float) (temperature * temperature)));
     }
 
     /** Σ_k of p·(log p − log q) (KL) or −p·log q (CE), zero where p = 0; shape (B, T). */

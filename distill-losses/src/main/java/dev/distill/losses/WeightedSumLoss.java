@@ -56,7 +56,7 @@ public final class WeightedSumLoss implements DistillationLoss {
                     terms.put(c.name() + "/" + e.getKey(), e.getValue());
                 }
             }
-            NDArray weighted = out.total().mul(c.weight());
+            NDArray weighted = out.total().mul((float) c.weight());
             total = total == null ? weighted : total.add(weighted);
         }
         return new LossOutput(total, terms);
