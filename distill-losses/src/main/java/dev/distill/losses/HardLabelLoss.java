@@ -77,7 +77,11 @@ public final class HardLabelLoss implements DistillationLoss {
             case MASKED_LM:
                 Ops.requireRank(z, 3, name + " logits for MASKED_LM", "(B, T, V)");
                 requireLabels(y, new Shape(zs.get(0), zs.get(1)), "(B, T) int64 token ids, -100 where unlabelled");
-                loss = crossEntropy(z, y, 2, zs.get(2));
+                checkRange(y, zs.get(2));
+                // Only the labelled positions go through the vocabulary-sized softmax.
+                NDArray labelled = y.neq(TokenBatch.IGNORE_INDEX);
+                NDArray yn = Ops.rows(y.expandDims(2), labelled).squeeze(1); // (n)
+                loss = Ops.meanOrZero(nll(Ops.rows(z, labelled), yn, yn.onesLike().gt(0), 1));
                 break;
             case SPAN: {
                 if (zs.dimension() != 3 || zs.get(2) != 2) {
@@ -126,8 +130,8 @@ public final class HardLabelLoss implements DistillationLoss {
 
     private void requireLabels(NDArray y, Shape expected, String doc) {
         if (!y.getShape().equals(expected) || !(y.getDataType() == DataType.INT64 || y.getDataType() == DataType.INT32)) {
-            throw new IllegalArgumentException(name + " (" + task + ") labels must be " + doc + " of shape " + expected
-                    + ", got " + y.getShape() + " " + y.getDataType());
+            throw new IllegalArgumentException(name + " (" + task + ") labels must have shape " + expected + " ("
+                    + doc + "), got " + y.getShape() + " " + y.getDataType());
         }
     }
 

@@ -2,6 +2,7 @@ package dev.distill.losses;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.distill.core.ModelOutputs;
@@ -52,6 +53,21 @@ final class Ops {
     static NDArray weightedMean(NDArray values, NDArray weights) {
         NDArray w = toFloat(weights, values);
         return values.mul(w).sum().div(w.sum().maximum(1));
+    }
+
+    /**
+     * The rows of a (B, T, …) array at the selected positions, as (n, …); all B·T rows when
+     * {@code selected} is null. Differentiable.
+     */
+    static NDArray rows(NDArray x, NDArray selected) {
+        Shape s = x.getShape();
+        NDArray flat = x.reshape(new Shape(s.get(0) * s.get(1)).addAll(s.slice(2)));
+        return selected == null ? flat : flat.get(new NDIndex("{}", selected.reshape(-1)));
+    }
+
+    /** The mean of {@code values}, or 0 when it is empty. */
+    static NDArray meanOrZero(NDArray values) {
+        return values.sum().div((float) Math.max(values.size(), 1));
     }
 
     /**

@@ -96,9 +96,10 @@ public final class SoftTargetLoss implements DistillationLoss {
             }
             case TOKENS: {
                 Ops.requireRank(s, 3, name + " logits for TOKENS", "(B, T, V)");
-                NDArray rows = Ops.softTargetRows(t, s, 2, null, temperature, form); // (B, T)
-                NDArray weights = positionWeights(ctx.batch(), s.getShape().get(0), s.getShape().get(1), positions, name);
-                loss = weights == null ? rows.mean() : Ops.weightedMean(rows, weights);
+                NDArray selected = positionWeights(ctx.batch(), s.getShape().get(0), s.getShape().get(1), positions, name);
+                // Only the selected positions go through the (vocabulary-sized) softmax.
+                NDArray rows = Ops.softTargetRows(Ops.rows(t, selected), Ops.rows(s, selected), 1, null, temperature, form);
+                loss = Ops.meanOrZero(rows);
                 break;
             }
             case SPAN: {
@@ -122,7 +123,7 @@ public final class SoftTargetLoss implements DistillationLoss {
     }
 
     /**
-     * 0/1 weights (B, T) for the positions a per-token loss counts, or null for all positions.
+     * A boolean (B, T) selection of the positions a per-token loss counts, or null for all.
      */
     static NDArray positionWeights(TokenBatch batch, long b, long t, Positions positions, String lossName) {
         switch (positions) {

@@ -93,52 +93,54 @@ public final class TopKSoftTargetLoss implements DistillationLoss {
             throw new IllegalArgumentException(name + ": top-k token ids must lie in [0, V = " + v
                     + "); the targets were made with a different vocabulary than the student's head");
         }
-        NDArray p = targets.probabilities().stopGradient().toType(s.getDataType(), false);
-        NDArray logq = Ops.temperedLogSoftmax(s, temperature, 2, null); // (B, T, V)
-        NDArray logqK = logq.gather(ids, 2); // (B, T, k)
+        // Only the selected positions go through the (vocabulary-sized) softmax: rows (n, V), (n, k).
+        NDArray selected = SoftTargetLoss.positionWeights(ctx.batch(), shape.get(0), shape.get(1), positions, name);
+        NDArray logq = Ops.temperedLogSoftmax(Ops.rows(s, selected), temperature, 1, null); // (n, V)
+        NDArray idsN = Ops.rows(ids, selected); // (n, k)
+        NDArray p = Ops.rows(targets.probabilities().stopGradient(), selected).toType(s.getDataType(), false);
+        NDArray logqK = logq.gather(idsN, 1); // (n, k)
         NDArray positive = p.gt(0);
         NDArray rows;
         if (truncatedMass == TruncatedMass.RENORMALIZE) {
             NDArray logp = Ops.fillWhereNot(p.maximum(Float.MIN_NORMAL).log().div((float) temperature), positive,
                     Ops.negativeFill(p.getDataType()));
-            NDArray logpT = logp.logSoftmax(2); // log p̃
+            NDArray logpT = logp.logSoftmax(1); // log p̃
             NDArray pT = logpT.exp();
             rows = rowSum(pT, logpT, logqK, positive);
         } else {
             NDArray logp = p.maximum(Float.MIN_NORMAL).log();
             rows = rowSum(p, logp, logqK, positive);
             if (ts.get(2) < v) {
-                NDArray rest = p.sum(new int[] {2}).neg().add(1).maximum(0); // r, (B, T)
-                NDArray logqRest = logRestMass(logq, ids);
+                NDArray rest = p.sum(new int[] {1}).neg().add(1).maximum(0); // r, (n)
+                NDArray logqRest = logRestMass(logq, idsN);
                 NDArray restTerm = form == SoftTargetForm.KL_DIVERGENCE
                         ? rest.maximum(Float.MIN_NORMAL).log().sub(logqRest).mul(rest)
                         : logqRest.mul(rest).neg();
                 rows = rows.add(Ops.fillWhereNot(restTerm, rest.gt(0), 0));
             }
         }
-        NDArray weights = SoftTargetLoss.positionWeights(ctx.batch(), shape.get(0), shape.get(1), positions, name);
-        NDArray loss = weights == null ? rows.mean() : Ops.weightedMean(rows, weights);
+        NDArray loss = Ops.meanOrZero(rows);
         return LossOutput.of(name, loss.mul((float) (temperature * temperature)));
     }
 
-    /** Σ_k of p·(log p − log q) (KL) or −p·log q (CE), zero where p = 0; shape (B, T). */
+    /** Σ_k of p·(log p − log q) (KL) or −p·log q (CE), zero where p = 0; shape (n). */
     private NDArray rowSum(NDArray p, NDArray logp, NDArray logqK, NDArray positive) {
         NDArray elem = form == SoftTargetForm.KL_DIVERGENCE ? logqK.sub(logp).mul(p).neg() : logqK.mul(p).neg();
-        return Ops.fillWhereNot(elem, positive, 0).sum(new int[] {2});
+        return Ops.fillWhereNot(elem, positive, 0).sum(new int[] {1});
     }
 
     /**
      * log Σ_{j ∉ top-k} q_j, computed stably as a log-sum-exp over the tokens outside the top k
-     * (no 1 − Σ q cancellation). (B, T).
+     * (no 1 − Σ q cancellation). logq (n, V), ids (n, k) -> (n).
      */
     private static NDArray logRestMass(NDArray logq, NDArray ids) {
         NDArray inTop = logq.zerosLike().toType(DataType.INT64, false)
-                .scatter(ids, ids.onesLike(), 2); // (B, T, V), 1 at the top-k ids
+                .scatter(ids, ids.onesLike(), 1); // (n, V), 1 at the top-k ids
         NDArray outside = inTop.eq(0);
         double fill = Ops.negativeFill(logq.getDataType());
-        NDArray m = Ops.fillWhereNot(logq, outside, fill).max(new int[] {2}, true).stopGradient();
+        NDArray m = Ops.fillWhereNot(logq, outside, fill).max(new int[] {1}, true).stopGradient();
         NDArray shifted = Ops.fillWhereNot(logq.sub(m), outside, fill).exp();
-        return shifted.sum(new int[] {2}).log().add(m.squeeze(2));
+        return shifted.sum(new int[] {1}).log().add(m.squeeze(1));
     }
 
     /** Builds a {@link TopKSoftTargetLoss}; {@link #build()} validates. */

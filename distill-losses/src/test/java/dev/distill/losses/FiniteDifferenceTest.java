@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Autograd gradients of every loss against central finite differences in float64, on the
  * fixture inputs: every student input and the projection W (and its bias). For each array a few
  * coordinates with a non-zero gradient and a few random ones (often in padding, where both must be
- * 0) are checked: |(L(x + h) − L(x − h)) / 2h − ∂L/∂x| ≤ 1e−6·(1 + |∂L/∂x|), h = 1e−6.
+ * 0) are checked (up to 3 and 2): |(L(x + h) − L(x − h)) / 2h − ∂L/∂x| ≤ 1e−6·(1 + |∂L/∂x|), h = 1e−6.
  */
 class FiniteDifferenceTest {
 
@@ -83,7 +83,7 @@ class FiniteDifferenceTest {
         }
     }
 
-    /** Up to 4 coordinates with a non-zero gradient and 2 random ones. */
+    /** Up to 3 coordinates with a non-zero gradient and 2 random ones. */
     private static List<Integer> coordinates(double[] g, Random rnd) {
         List<Integer> nonZero = new ArrayList<>();
         for (int i = 0; i < g.length; i++) {
@@ -92,7 +92,7 @@ class FiniteDifferenceTest {
             }
         }
         List<Integer> out = new ArrayList<>();
-        for (int j = 0; j < 4 && !nonZero.isEmpty(); j++) {
+        for (int j = 0; j < 3 && !nonZero.isEmpty(); j++) {
             out.add(nonZero.remove(rnd.nextInt(nonZero.size())));
         }
         out.add(rnd.nextInt(g.length));

@@ -320,4 +320,28 @@ class LossPropertiesTest {
                                 outputs(m.zeros(new Shape(B, T, 3)), 1, 4, 2, 2, 1f), null)));
         assertTrue(missing.getMessage().contains("no labels"), missing.getMessage());
     }
+
+    @Test
+    void anEmptySelectionGivesZeroAndNoNaNGradient() {
+        NDArray noLabels = m.full(new Shape(B, T), -100, DataType.INT64);
+        NDArray studentLogits = m.randomNormal(new Shape(B, T, 6));
+        studentLogits.setRequiresGradient(true);
+        ModelOutputs t = outputs(m.randomNormal(new Shape(B, T, 6)), 1, 4, 2, 2, 1f);
+        ModelOutputs s = outputs(studentLogits, 1, 4, 2, 2, 1f);
+        StepContext c = ctx(t, s, noLabels);
+        List<DistillationLoss> losses = List.of(
+                SoftTargetLoss.builder(LogitsLayout.TOKENS).optPositions(Positions.LABELLED_TOKENS).optTemperature(2).build(),
+                TopKSoftTargetLoss.builder(TopKSource.fromTeacherLogits(3)).optPositions(Positions.LABELLED_TOKENS).build(),
+                new HardLabelLoss(HardLabelLoss.Task.MASKED_LM));
+        for (DistillationLoss loss : losses) {
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                NDArray out = loss.compute(c).total();
+                assertEquals(0f, out.getFloat(), 0f, loss.getClass().getSimpleName());
+                gc.backward(out);
+            }
+            for (float g : studentLogits.getGradient().toFloatArray()) {
+                assertEquals(0f, g, 0f, loss.getClass().getSimpleName() + " gradient");
+            }
+        }
+    }
 }
