@@ -47,12 +47,18 @@ final class Ops {
     }
 
     /**
-     * Σ values·weights / max(Σ weights, 1). For 0/1 weights this is the mean over the selected
-     * entries, and 0 (not NaN) when nothing is selected.
+     * The mean of {@code values} over the entries a boolean {@code selected} (same shape or
+     * broadcastable) keeps: Σ_selected values / max(#selected, 1), so 0 (not NaN) when nothing is
+     * selected. Unselected entries are replaced, not multiplied by 0, so even a NaN there changes
+     * nothing.
      */
-    static NDArray weightedMean(NDArray values, NDArray weights) {
-        NDArray w = toFloat(weights, values);
-        return values.mul(w).sum().div(w.sum().maximum(1));
+    static NDArray weightedMean(NDArray values, NDArray selected) {
+        NDArray keep = toBool(selected);
+        NDArray count = toFloat(keep, values).sum();
+        if (!keep.getShape().equals(values.getShape())) {
+            count = count.mul((float) (values.getShape().size() / keep.getShape().size()));
+        }
+        return fillWhereNot(values, keep, 0).sum().div(count.maximum(1));
     }
 
     /**
