@@ -1,0 +1,137 @@
+package dev.distill.losses;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.initializer.Initializer;
+import ai.djl.training.initializer.NormalInitializer;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The learnable map W from the student's hidden width H_s to the teacher's H_t that TinyBERT puts
+ * in front of its hidden-state and embedding losses (Jiao et al. 2020, eq. 7 and 10:
+ * MSE(H^S·W_h, H^T)).
+ *
+ * <pre>
+ *   y = x · Wᵀ (+ b)      x: (…, H_s)   weight W: (H_t, H_s)   bias b: (H_t)   y: (…, H_t)
+ * </pre>
+ *
+ * The weight uses PyTorch's {@code nn.Linear} layout (out, in), so it loads as TinyBERT's
+ * {@code fit_dense.weight}. The paper's formula has no bias; {@code withBias} adds the one
+ * TinyBERT's code uses. W is initialised like BERT's weights, N(0, 0.02²), the bias with zeros.
+ * Parameter names are {@code <prefix>.weight} and {@code <prefix>.bias}.
+ */
+public final class Projection {
+
+    private final int studentWidth;
+    private final int teacherWidth;
+    private final Parameter weight;
+    private final Parameter bias;
+
+    /**
+     * @param prefix the parameter-name prefix, unique among the losses of one run
+     * @param studentWidth H_s
+     * @param teacherWidth H_t
+     * @param withBias whether to add a bias b
+     */
+    public Projection(String prefix, int studentWidth, int teacherWidth, boolean withBias) {
+        Objects.requireNonNull(prefix, "prefix");
+        if (studentWidth <= 0 || teacherWidth <= 0) {
+            throw new IllegalArgumentException("projection widths must be positive: student " + studentWidth
+                    + ", teacher " + teacherWidth);
+        }
+        this.studentWidth = studentWidth;
+        this.teacherWidth = teacherWidth;
+        weight = Parameter.builder()
+                .setName(prefix + ".weight")
+                .setType(Parameter.Type.WEIGHT)
+                .optShape(new Shape(teacherWidth, studentWidth))
+                .optInitializer(new NormalInitializer(0.02f))
+                .build();
+        bias = withBias
+                ? Parameter.builder()
+                        .setName(prefix + ".bias")
+                        .setType(Parameter.Type.BIAS)
+                        .optShape(new Shape(teacherWidth))
+                        .optInitializer(Initializer.ZEROS)
+                        .build()
+                : null;
+    }
+
+    /** Creates the arrays in {@code manager} (the student's, so they live on its device). */
+    public void initialize(NDManager manager, DataType type) {
+        weight.initialize(manager, type);
+        if (bias != null) {
+            bias.initialize(manager, type);
+        }
+    }
+
+    /** y = x·Wᵀ (+ b) for x of shape (…, H_s). */
+    public NDArray apply(NDArray x) {
+        if (!weight.isInitialized()) {
+            throw new IllegalStateException("projection " + weight.getName()
+                    + " is not initialised: call the loss's initialize(manager, teacherDims, studentDims) before compute");
+        }
+        long width = x.getShape().get(x.getShape().dimension() - 1);
+        if (width != studentWidth) {
+            throw new IllegalArgumentException("projection " + weight.getName() + " maps width " + studentWidth
+                    + " to " + teacherWidth + " but got an input of width " + width + " (shape " + x.getShape()
+                    + "); the student's hidden size must match the ModelDims given to initialize");
+        }
+        return (bias == null
+                ? Linear.linear(x, weight.getArray())
+                : Linear.linear(x, weight.getArray(), bias.getArray())).singletonOrThrow();
+    }
+
+    /** Copies {@code w} (H_t, H_s) into W, e.g. to start from known values. */
+    public void setWeight(NDArray w) {
+        copyInto(weight, w);
+    }
+
+    /** Copies {@code b} (H_t) into the bias. */
+    public void setBias(NDArray b) {
+        if (bias == null) {
+            throw new IllegalStateException("projection " + weight.getName() + " has no bias");
+        }
+        copyInto(bias, b);
+    }
+
+    private static void copyInto(Parameter p, NDArray value) {
+        if (!p.isInitialized()) {
+            throw new IllegalStateException(p.getName() + " is not initialised yet; initialize the loss first");
+        }
+        NDArray target = p.getArray();
+        if (!target.getShape().equals(value.getShape())) {
+            throw new IllegalArgumentException(p.getName() + " has shape " + target.getShape()
+                    + ", cannot copy an array of shape " + value.getShape());
+        }
+        // Raw copy into the leaf's storage: not an autograd op, so the array stays a leaf.
+        target.set(value.toType(target.getDataType(), true).toByteBuffer());
+    }
+
+    public Parameter weight() {
+        return weight;
+    }
+
+    /** The bias, or null without one. */
+    public Parameter bias() {
+        return bias;
+    }
+
+    public int studentWidth() {
+        return studentWidth;
+    }
+
+    public int teacherWidth() {
+        return teacherWidth;
+    }
+
+    /** W, then b if present. */
+    public List<Parameter> parameters() {
+        return bias == null ? List.of(weight) : List.of(weight, bias);
+    }
+}
