@@ -1,0 +1,19 @@
+package dev.distill.core.optim;
+
+/**
+ * η(t) = {@code learningRate} for every t.
+ *
+ * @param learningRate finite, ≥ 0
+ */
+public record ConstantSchedule(float learningRate) implements LearningRateSchedule {
+
+    public ConstantSchedule {
+        LearningRateSchedule.checkPeak(learningRate);
+    }
+
+    @Override
+    public float at(long step) {
+        LearningRateSchedule.checkStep(step);
+        return learningRate;
+    }
+}
