@@ -84,6 +84,10 @@ public final class AdamW implements AutoCloseable {
     /** Key prefix of the second moments v in {@link #exportState()}, followed by the name. */
     public static final String EXP_AVG_SQ_PREFIX = "exp_avg_sq.";
 
+    private static final String COLLECTOR_OPEN = "autograd is recording (a GradientCollector "
+            + "is open) and PyTorch forbids in-place updates of parameters then: close the "
+            + "GradientCollector before calling step()";
+
     private final float beta1;
     private final float beta2;
     private final float eps;
@@ -172,6 +176,9 @@ public final class AdamW implements AutoCloseable {
             throw new IllegalArgumentException("learningRate (" + learningRate
                     + ") must be finite and >= 0; check the schedule's peak learning rate");
         }
+        if (PyTorchHooks.isRecording()) {
+            throw new IllegalStateException(COLLECTOR_OPEN);
+        }
         long t = stepCount + 1;
         double biasCorrection1 = 1.0 - Math.pow(beta1, t);
         double biasCorrection2 = 1.0 - Math.pow(beta2, t);
@@ -226,7 +233,7 @@ public final class AdamW implements AutoCloseable {
         ensureOpen();
         try (NDManager scope = stateManager.newSubManager()) {
             for (Slot slot : slots) {
-                GradientZeroing.zero(slot.param, scope);
+                PyTorchHooks.zeroGradient(slot.param, scope);
             }
         }
     }
@@ -295,12 +302,23 @@ public final class AdamW implements AutoCloseable {
         Map<String, TensorData> out = new LinkedHashMap<>();
         out.put(STEP_KEY, stepTensor(stepCount));
         if (stepCount > 0) {
-            for (Slot slot : slots) {
-                out.put(EXP_AVG_PREFIX + slot.name, TensorData.fromNDArray(slot.expAvg));
-                out.put(EXP_AVG_SQ_PREFIX + slot.name, TensorData.fromNDArray(slot.expAvgSq));
+            try (NDManager scope = stateManager.newSubManager(Device.cpu())) {
+                for (Slot slot : slots) {
+                    out.put(EXP_AVG_PREFIX + slot.name, toHeap(slot.expAvg, scope));
+                    out.put(EXP_AVG_SQ_PREFIX + slot.name, toHeap(slot.expAvgSq, scope));
+                }
             }
         }
         return out;
+    }
+
+    private static TensorData toHeap(NDArray moment, NDManager scope) {
+        if (moment.getDevice().isGpu()) {
+            NDArray host = moment.toDevice(Device.cpu(), true);
+            host.attach(scope);
+            return TensorData.fromNDArray(host);
+        }
+        return TensorData.fromNDArray(moment);
     }
 
     /**
@@ -435,8 +453,7 @@ public final class AdamW implements AutoCloseable {
         String msg = String.valueOf(e.getMessage());
         if (msg.contains("leaf Variable") || msg.contains("in-place operation")) {
             return new IllegalStateException("AdamW.step could not update parameter " + name
-                    + " in place because autograd is recording: close the GradientCollector "
-                    + "before calling step()", e);
+                    + " in place. " + COLLECTOR_OPEN, e);
         }
         return new IllegalStateException("AdamW.step failed on parameter " + name + ": " + msg, e);
     }

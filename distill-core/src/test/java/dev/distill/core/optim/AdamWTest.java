@@ -333,8 +333,12 @@ class AdamWTest {
             try (AdamW opt = AdamW.builder().build(Map.of("w", p))) {
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                     gc.backward(manager.ones(new Shape(3)).mul(p).sum());
+                    float[] before = p.toFloatArray();
                     IllegalStateException e = assertThrows(IllegalStateException.class, () -> opt.step(0.1f));
                     assertTrue(e.getMessage().contains("close the GradientCollector"), e.getMessage());
+                    assertArrayEquals(before, p.toFloatArray(), 0f);
+                    assertEquals(0, opt.stepCount());
+                    assertEquals(1, opt.exportState().size(), "no moments were created");
                 }
             }
         }
