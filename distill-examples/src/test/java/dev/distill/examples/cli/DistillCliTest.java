@@ -1,0 +1,108 @@
+package dev.distill.examples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.distill.core.eval.StsEvaluator;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The command line as a user runs it, in-process. */
+class DistillCliTest {
+
+    private record Run(int code, String out, String err) {}
+
+    private static Run run(String... args) {
+        PrintStream oldOut = System.out;
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        StringWriter err = new StringWriter();
+        try (PrintStream capture = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
+            System.setOut(capture);
+            CommandLine cli = new CommandLine(new DistillCli())
+                    .setExecutionExceptionHandler(new DistillCli.ErrorHandler());
+            cli.setErr(new PrintWriter(err, true));
+            int code = cli.execute(args);
+            return new Run(code, bytes.toString(StandardCharsets.UTF_8), err.toString());
+        } finally {
+            System.setOut(oldOut);
+        }
+    }
+
+    private static float[] vector(JsonObject o) {
+        JsonArray a = o.getAsJsonArray("embedding");
+        float[] v = new float[a.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = a.get(i).getAsFloat();
+        }
+        return v;
+    }
+
+    private static double norm(float[] v) {
+        double s = 0;
+        for (float x : v) {
+            s += x * x;
+        }
+        return Math.sqrt(s);
+    }
+
+    @Test
+    void encodePrintsOneNormalisedJsonObjectPerText() {
+        List<String> texts = List.of("A man is playing a guitar.", "Someone plays the guitar.",
+                "The stock market fell sharply today.");
+        Run r = run("encode", "--model", "all-MiniLM-L6-v2", "--pooling", "mean", "--text", texts.get(0),
+                "--text", texts.get(1), "--text", texts.get(2));
+        assertEquals(0, r.code(), r.err());
+        String[] lines = r.out().strip().split("\n");
+        assertEquals(3, lines.length, r.out());
+        float[][] v = new float[3][];
+        for (int i = 0; i < 3; i++) {
+            JsonObject o = JsonParser.parseString(lines[i]).getAsJsonObject();
+            assertEquals(texts.get(i), o.get("text").getAsString());
+            v[i] = vector(o);
+            assertEquals(384, v[i].length);
+            assertEquals(1.0, norm(v[i]), 1e-4);
+        }
+        // paraphrases are closer than unrelated sentences
+        assertTrue(StsEvaluator.cosine(v[0], v[1]) > StsEvaluator.cosine(v[0], v[2]) + 0.2,
+                "paraphrase " + StsEvaluator.cosine(v[0], v[1]) + " vs unrelated " + StsEvaluator.cosine(v[0], v[2]));
+    }
+
+    @Test
+    void noNormalizeKeepsRawVectors() {
+        Run r = run("encode", "--model", "bge-small-en-v1.5", "--pooling", "cls", "--no-normalize", "--text", "hello world");
+        assertEquals(0, r.code(), r.err());
+        float[] v = vector(JsonParser.parseString(r.out().strip()).getAsJsonObject());
+        assertTrue(Math.abs(norm(v) - 1.0) > 0.1, "raw CLS vector norm " + norm(v) + " should not be 1");
+    }
+
+    @Test
+    void everyCommandHasHelp() {
+        for (String cmd : new String[] {"encode", "sts"}) {
+            Run r = run(cmd, "--help");
+            assertEquals(0, r.code(), cmd);
+            assertTrue(r.out().contains("--model") && r.out().contains("Usage: distill " + cmd), r.out());
+        }
+        Run top = run("--help");
+        assertEquals(0, top.code());
+        assertTrue(top.out().contains("encode") && top.out().contains("sts"), top.out());
+    }
+
+    @Test
+    void badInputGivesAClearErrorAndExitCode2() {
+        Run r = run("encode", "--model", "no-such-model", "--text", "x");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("no-such-model") && r.err().contains("bge-small-en-v1.5"), r.err());
+        Run p = run("encode", "--model", "all-MiniLM-L6-v2", "--pooling", "max", "--text", "x");
+        assertEquals(2, p.code());
+        assertTrue(p.err().contains("pooling 'max' is unknown; use cls or mean"), p.err());
+    }
+}
