@@ -117,7 +117,8 @@ class HfDirectoryTest {
         assertEquals(0, p.exitValue(), new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
         JsonObject summary = JsonParser.parseString(out).getAsJsonObject();
         Map<String, TensorData> state = original.stateDict();
-        assertEquals(state.size(), summary.size());
+        assertEquals("pt", summary.getAsJsonObject("__metadata__").get("format").getAsString());
+        assertEquals(state.size() + 1, summary.size(), "every tensor plus __metadata__");
         float[] expected = state.get("qa_outputs.weight").toFloats();
         var values = summary.getAsJsonObject("qa_outputs.weight").getAsJsonArray("values");
         assertEquals(expected.length, values.size());
