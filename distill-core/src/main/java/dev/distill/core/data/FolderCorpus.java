@@ -3,6 +3,7 @@ package dev.distill.core.data;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.Charset;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,7 +16,7 @@ import java.util.stream.Stream;
  * A labelled corpus laid out as one folder per label, one document per file
  * ({@code root/<label>/<any name>}), as in the 20-Newsgroups "bydate" distribution. Labels and
  * files are visited in name order, so the order is the same on every machine. Each document is
- * read whole as strict UTF-8 (an undecodable file is a data error naming it), passed through an
+ * read whole as strict UTF-8 (an undecodable file is a data error naming it) or in a given charset, passed through an
  * optional cleaner (e.g. {@link Newsgroups#stripHeaders}), and dropped silently if it is blank
  * afterwards. Works on any {@link Path}, including one inside a jar opened as a zip file system.
  */
@@ -39,6 +40,16 @@ public final class FolderCorpus {
      * @param cleaner applied to each document's text before it becomes an example (identity if null)
      */
     public static RecordStream<TextExample> open(Path root, UnaryOperator<String> cleaner, ErrorPolicy policy) {
+        return open(root, null, cleaner, policy);
+    }
+
+    /**
+     * Streams every document under {@code root} decoded with {@code charset}: {@code null} means
+     * strict UTF-8 (undecodable files are data errors); a single-byte charset such as ISO-8859-1
+     * decodes anything.
+     */
+    public static RecordStream<TextExample> open(Path root, Charset charset, UnaryOperator<String> cleaner,
+            ErrorPolicy policy) {
         List<String> labels = labels(root);
         if (labels.isEmpty()) {
             throw new DataException(root.toString(), "-", "no label folders; a folder corpus holds one folder per"
@@ -63,7 +74,8 @@ public final class FolderCorpus {
                     Path f = files.next();
                     String text;
                     try (InputStream in = Files.newInputStream(f)) {
-                        text = Utf8.decode(in.readAllBytes());
+                        byte[] bytes = in.readAllBytes();
+                        text = charset == null ? Utf8.decode(bytes) : new String(bytes, charset);
                     } catch (IOException e) {
                         throw new UncheckedIOException("cannot read " + f, e);
                     } catch (Utf8.DecodeError e) {

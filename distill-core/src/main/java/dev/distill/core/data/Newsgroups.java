@@ -1,5 +1,6 @@
 package dev.distill.core.data;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /**
@@ -7,7 +8,8 @@ import java.nio.file.Path;
  * rec.sport.hockey; 1,194 training and 1,795 test posts) from the
  * {@code org.cleartk:cleartk-examples:0.6.2} jar, one folder per topic, with each post's mail
  * headers stripped: the topic is the label, and the {@code Newsgroups:} and {@code Subject:}
- * lines would give it away.
+ * lines would give it away. The posts are 1990s Usenet text, decoded as ISO-8859-1 (as
+ * scikit-learn's {@code fetch_20newsgroups} does): a few are not valid UTF-8.
  */
 public final class Newsgroups {
 
@@ -18,12 +20,12 @@ public final class Newsgroups {
 
     /** The training posts, labelled by topic. */
     public static RecordStream<TextExample> train(ErrorPolicy policy) {
-        return FolderCorpus.open(folder("train"), Newsgroups::stripHeaders, policy);
+        return FolderCorpus.open(folder("train"), StandardCharsets.ISO_8859_1, Newsgroups::stripHeaders, policy);
     }
 
     /** The test posts, labelled by topic. */
     public static RecordStream<TextExample> test(ErrorPolicy policy) {
-        return FolderCorpus.open(folder("test"), Newsgroups::stripHeaders, policy);
+        return FolderCorpus.open(folder("test"), StandardCharsets.ISO_8859_1, Newsgroups::stripHeaders, policy);
     }
 
     /** The folder of one split inside the jar. */

@@ -40,4 +40,9 @@ public record TokenizedExample(long[] ids, long[] typeIds, int[] wordIds, boolea
     public int length() {
         return ids.length;
     }
+
+    /** The same tokens with another single label value (a class id or a score). */
+    public TokenizedExample withLabel(double value) {
+        return new TokenizedExample(ids, typeIds, wordIds, special, new double[] {value});
+    }
 }
