@@ -64,6 +64,7 @@ public final class TinyBertAugmenter {
     private final String[] vocab;
     private final float[] penalty; // 0 for allowed candidate ids, -1e9 otherwise
     private final long maskId;
+    private NDArray unitEmbeddings; // (V, H) word embeddings scaled to unit length, made on first use
 
     private TinyBertAugmenter(Builder b) {
         teacher = b.teacher;
@@ -271,11 +272,17 @@ public final class TinyBertAugmenter {
         if (words.isEmpty()) {
             return;
         }
-        NDArray emb = teacher.encoder().wordEmbeddings().getArray();
+        NDArray e = teacher.encoder().wordEmbeddings().getArray();
+        synchronized (this) {
+            if (unitEmbeddings == null) {
+                NDManager own = manager.newSubManager();
+                NDArray copy = e.toType(DataType.FLOAT32, true);
+                copy.attach(own);
+                unitEmbeddings = copy.div(copy.norm(new int[] {1}, true).maximum(1e-12f));
+            }
+        }
+        NDArray unit = unitEmbeddings;
         try (NDManager sub = manager.newSubManager()) {
-            NDArray e = emb.toType(DataType.FLOAT32, true);
-            e.attach(sub);
-            NDArray unit = e.div(e.norm(new int[] {1}, true).maximum(1e-12f)); // (V, H)
             for (int from = 0; from < words.size(); from += batchSize) {
                 List<WordSlot> chunk = words.subList(from, Math.min(words.size(), from + batchSize));
                 NDList rows = new NDList();
@@ -284,8 +291,8 @@ public final class TinyBertAugmenter {
                     for (int p = 0; p < pieceIds.length; p++) {
                         pieceIds[p] = w.ids[w.positions[p]];
                     }
-                    rows.add(e.get(new ai.djl.ndarray.index.NDIndex().addPickDim(sub.create(pieceIds)))
-                            .mean(new int[] {0}, true));
+                    NDArray index = sub.create(pieceIds).reshape(-1, 1).broadcast(pieceIds.length, e.getShape().get(1));
+                    rows.add(e.gather(index, 0).mean(new int[] {0}, true).toType(DataType.FLOAT32, false));
                 }
                 NDArray mean = ai.djl.ndarray.NDArrays.concat(rows, 0); // (W, H)
                 NDArray q = mean.div(mean.norm(new int[] {1}, true).maximum(1e-12f));

@@ -2,7 +2,6 @@ package dev.distill.models.cache;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
@@ -82,7 +81,9 @@ public final class MlmTeacher implements TopKCacheBuilder.Teacher {
             }
         }
         NDManager m = hidden.getManager();
-        NDArray rows = hidden.reshape(-1, s.get(2)).get(new NDIndex().addPickDim(m.create(flat)));
+        // torch.gather along rows: out[i][h] = hidden[flat[i]][h]
+        NDArray index = m.create(flat).reshape(n, 1).broadcast(n, s.get(2));
+        NDArray rows = hidden.reshape(-1, s.get(2)).gather(index, 0);
         return head.logits(rows, encoder.wordEmbeddings().getArray());
     }
 
