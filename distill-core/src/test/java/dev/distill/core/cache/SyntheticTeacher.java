@@ -16,6 +16,7 @@ final class SyntheticTeacher implements TopKCacheBuilder.Teacher {
 
     final int vocab;
     final long delayMillis;
+    int pooledDim;
     int calls;
 
     SyntheticTeacher(int vocab, long delayMillis) {
@@ -25,6 +26,11 @@ final class SyntheticTeacher implements TopKCacheBuilder.Teacher {
 
     static double logit(long id, long prev, int pos, int v) {
         return 4 * Math.sin(0.0137 * v * (id % 23 + 1) + 0.31 * pos + 0.07 * prev) + 0.002 * (v % 101);
+    }
+
+    /** The stand-in pooled embedding: dimension d of an example whose first token is {@code first}. */
+    static double pooled(long first, int d) {
+        return Math.cos(first * 0.1 + d) * (d + 1);
     }
 
     @Override
@@ -55,7 +61,17 @@ final class SyntheticTeacher implements TopKCacheBuilder.Teacher {
             System.arraycopy(rows.get(i), 0, flat, i * vocab, vocab);
         }
         NDArray logits = batch.inputIds().getManager().create(flat, new Shape(rows.size(), vocab));
-        return new TopKCacheBuilder.Output(logits, null);
+        NDArray pooled = null;
+        if (pooledDim > 0) {
+            float[] p = new float[positions.length * pooledDim];
+            for (int b = 0; b < positions.length; b++) {
+                for (int d = 0; d < pooledDim; d++) {
+                    p[b * pooledDim + d] = (float) pooled(ids[b * t], d);
+                }
+            }
+            pooled = batch.inputIds().getManager().create(p, new Shape(positions.length, pooledDim));
+        }
+        return new TopKCacheBuilder.Output(logits, pooled);
     }
 
     /** Examples with lengths 5..40, every fourth token position kept (at least one). */

@@ -140,6 +140,30 @@ class TopKCacheTest {
     }
 
     @Test
+    void pooledEmbeddingsAreStoredInFp16() throws IOException {
+        int vocab = 200;
+        List<CacheExample> examples = SyntheticTeacher.examples(9, vocab, 6);
+        CacheFingerprint fp = CacheFingerprint.of("t", "tok", examples, 64, 4, 7);
+        SyntheticTeacher teacher = new SyntheticTeacher(vocab, 0);
+        teacher.pooledDim = 5;
+        TopKCacheBuilder.builder(tmp, teacher, manager, vocab).optPooledDim(5).optExamplesPerShard(4).optBatchSize(3)
+                .build().build(examples, fp);
+        TopKCache cache = TopKCache.open(tmp, fp);
+        assertEquals(5, cache.pooledDim());
+        try (NDManager m = manager.newSubManager()) {
+            float[] got = cache.pooled(new long[] {8, 2}, m).toFloatArray();
+            for (int r = 0; r < 2; r++) {
+                long first = examples.get(r == 0 ? 8 : 2).inputIds()[0];
+                for (int d = 0; d < 5; d++) {
+                    double want = SyntheticTeacher.pooled(first, d);
+                    assertEquals(want, got[r * 5 + d], Math.abs(want) * 0x1p-11 + 1e-7, "row " + r + " dim " + d);
+                }
+            }
+        }
+        checkAgainstReference(cache, examples, vocab);
+    }
+
+    @Test
     void aDifferentFingerprintIsRefusedWithWhatDiffers() throws IOException {
         int vocab = 200;
         List<CacheExample> examples = SyntheticTeacher.examples(10, vocab, 3);
