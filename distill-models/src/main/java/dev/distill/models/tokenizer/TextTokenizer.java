@@ -26,6 +26,8 @@ import java.util.Map;
 public final class TextTokenizer implements AutoCloseable {
 
     private final HuggingFaceTokenizer tokenizer;
+    private HuggingFaceTokenizer untruncated;
+    private String[] vocabulary;
     private final byte[] json;
     private final int maxLength;
     private final long padId;
@@ -110,6 +112,57 @@ public final class TextTokenizer implements AutoCloseable {
         return List.of(tokenizer.encode(text, false, false).getTokens());
     }
 
+    /**
+     * Encodes a text of any length without special tokens and without truncation, with character
+     * offsets ({@link Encoding#getCharTokenSpans()}): for splitting long contexts into windows.
+     */
+    public synchronized Encoding encodeUntruncated(String text) {
+        if (untruncated == null) {
+            try (InputStream in = new ByteArrayInputStream(json)) {
+                untruncated = HuggingFaceTokenizer.newInstance(in, Map.of("truncation", "false", "padding", "false",
+                        "addSpecialTokens", "false"));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return untruncated.encode(text, false, false);
+    }
+
+    /** The id of a single token such as {@code [MASK]}; fails if it is not one vocabulary entry. */
+    public long tokenId(String token) {
+        long[] ids = tokenizer.encode(token, false, false).getIds();
+        if (ids.length != 1) {
+            throw new IllegalArgumentException("'" + token + "' is not a single token of this vocabulary (it encodes"
+                    + " to " + ids.length + " ids)");
+        }
+        return ids[0];
+    }
+
+    /**
+     * The token string of every id, from the {@code model.vocab} table of {@code tokenizer.json}
+     * (WordPiece and other vocabularies stored as a token → id map).
+     */
+    public synchronized String[] vocabulary() {
+        if (vocabulary == null) {
+            com.google.gson.JsonObject root = com.google.gson.JsonParser.parseString(
+                    new String(json, java.nio.charset.StandardCharsets.UTF_8)).getAsJsonObject();
+            com.google.gson.JsonElement vocab = root.getAsJsonObject("model").get("vocab");
+            if (vocab == null || !vocab.isJsonObject()) {
+                throw new IllegalStateException("this tokenizer.json has no model.vocab token → id map");
+            }
+            int max = -1;
+            for (Map.Entry<String, com.google.gson.JsonElement> e : vocab.getAsJsonObject().entrySet()) {
+                max = Math.max(max, e.getValue().getAsInt());
+            }
+            String[] v = new String[max + 1];
+            for (Map.Entry<String, com.google.gson.JsonElement> e : vocab.getAsJsonObject().entrySet()) {
+                v[e.getValue().getAsInt()] = e.getKey();
+            }
+            vocabulary = v;
+        }
+        return vocabulary.clone();
+    }
+
     /** Decodes ids back to text, special tokens skipped. */
     public String decode(long[] ids) {
         return tokenizer.decode(ids, true);
@@ -167,7 +220,10 @@ public final class TextTokenizer implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         tokenizer.close();
+        if (untruncated != null) {
+            untruncated.close();
+        }
     }
 }

@@ -1,0 +1,135 @@
+package dev.distill.core.cache;
+
+import com.google.gson.JsonObject;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What a teacher-output cache was computed from. A cache is valid only for the same teacher
+ * weights, tokenizer, data (the exact input ids and kept positions, so the masking too), maximum
+ * length, k and masking seed; {@link #differences} lists what differs, and readers refuse a
+ * mismatch with that list.
+ *
+ * @param teacherHash SHA-256 (hex) of the teacher's weights (names, shapes and values), head included
+ * @param tokenizerHash SHA-256 (hex) of the tokenizer definition ({@code tokenizer.json} bytes)
+ * @param dataHash SHA-256 (hex) of the examples as the teacher saw them: {@link #dataHash(Iterable)}
+ * @param maxLength the truncation length the inputs were made with
+ * @param k tokens kept per position
+ * @param maskingSeed the seed of the masked-LM masking (−1 when inputs were not masked)
+ */
+public record CacheFingerprint(String teacherHash, String tokenizerHash, String dataHash, int maxLength, int k,
+        long maskingSeed) {
+
+    public CacheFingerprint {
+        Objects.requireNonNull(teacherHash, "teacherHash");
+        Objects.requireNonNull(tokenizerHash, "tokenizerHash");
+        Objects.requireNonNull(dataHash, "dataHash");
+        if (maxLength < 1 || k < 1) {
+            throw new IllegalArgumentException("maxLength (" + maxLength + ") and k (" + k + ") must be positive");
+        }
+    }
+
+    /** The fingerprint of {@code examples} with the data hash computed from them. */
+    public static CacheFingerprint of(String teacherHash, String tokenizerHash, Iterable<CacheExample> examples,
+            int maxLength, int k, long maskingSeed) {
+        return new CacheFingerprint(teacherHash, tokenizerHash, dataHash(examples), maxLength, k, maskingSeed);
+    }
+
+    /**
+     * SHA-256 over every example in order: its input ids, token types and kept positions, each
+     * length-prefixed, little-endian.
+     */
+    public static String dataHash(Iterable<CacheExample> examples) {
+        MessageDigest md = sha256();
+        ByteBuffer b = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+        for (CacheExample e : examples) {
+            put(md, b, e.inputIds());
+            put(md, b, e.typeIds());
+            b.putInt(e.positions().length);
+            for (int p : e.positions()) {
+                flushIfFull(md, b, 4);
+                b.putInt(p);
+            }
+            flushIfFull(md, b, 8);
+        }
+        b.flip();
+        md.update(b);
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    private static void put(MessageDigest md, ByteBuffer b, long[] a) {
+        flushIfFull(md, b, 8);
+        b.putInt(a.length);
+        for (long v : a) {
+            flushIfFull(md, b, 8);
+            b.putLong(v);
+        }
+    }
+
+    private static void flushIfFull(MessageDigest md, ByteBuffer b, int need) {
+        if (b.remaining() < need) {
+            b.flip();
+            md.update(b);
+            b.clear();
+        }
+    }
+
+    /** SHA-256 of bytes, hex (e.g. of a {@code tokenizer.json}). */
+    public static String sha256Hex(byte[] bytes) {
+        return HexFormat.of().formatHex(sha256().digest(bytes));
+    }
+
+    static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JVM has no SHA-256", e);
+        }
+    }
+
+    /** Each field that differs, as {@code name: this value vs other value}; empty when equal. */
+    public List<String> differences(CacheFingerprint other) {
+        List<String> out = new ArrayList<>();
+        diff(out, "teacher weights", teacherHash, other.teacherHash);
+        diff(out, "tokenizer", tokenizerHash, other.tokenizerHash);
+        diff(out, "data", dataHash, other.dataHash);
+        diff(out, "max length", maxLength, other.maxLength);
+        diff(out, "k", k, other.k);
+        diff(out, "masking seed", maskingSeed, other.maskingSeed);
+        return out;
+    }
+
+    private static void diff(List<String> out, String name, Object a, Object b) {
+        if (!a.equals(b)) {
+            out.add(name + ": cache " + abbreviate(a) + " vs requested " + abbreviate(b));
+        }
+    }
+
+    private static String abbreviate(Object o) {
+        String s = String.valueOf(o);
+        return s.length() > 16 ? s.substring(0, 12) + "…" : s;
+    }
+
+    JsonObject toJson() {
+        JsonObject o = new JsonObject();
+        o.addProperty("teacher_sha256", teacherHash);
+        o.addProperty("tokenizer_sha256", tokenizerHash);
+        o.addProperty("data_sha256", dataHash);
+        o.addProperty("max_length", maxLength);
+        o.addProperty("k", k);
+        o.addProperty("masking_seed", maskingSeed);
+        return o;
+    }
+
+    static CacheFingerprint fromJson(JsonObject o) {
+        return new CacheFingerprint(o.get("teacher_sha256").getAsString(), o.get("tokenizer_sha256").getAsString(),
+                o.get("data_sha256").getAsString(), o.get("max_length").getAsInt(), o.get("k").getAsInt(),
+                o.get("masking_seed").getAsLong());
+    }
+}

@@ -1,0 +1,231 @@
+package dev.distill.core.cache;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.distill.core.io.MalformedFileException;
+import java.io.IOException;
+import java.nio.MappedByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads a teacher-output cache written by {@link TopKCacheBuilder}: per example, the teacher's
+ * top-k token ids and probabilities at the kept positions (and optionally its pooled embedding),
+ * memory-mapped, so opening is instant, pages come in on demand and several readers share them.
+ *
+ * <p>Opening checks the manifest is complete and every shard's structure (a truncated or damaged
+ * shard is refused naming the file); {@link #open(Path, CacheFingerprint)} also refuses a cache
+ * made from another teacher, tokenizer, data, length, k or masking seed, listing what differs.
+ * Reads are thread-safe.
+ */
+public final class TopKCache {
+
+    /**
+     * One example's entries.
+     *
+     * @param positions kept positions P, ascending
+     * @param ids P × k token ids, row-major, most probable first
+     * @param probs P × k probabilities (fp16-rounded, temperature 1)
+     * @param pooled the pooled embedding, or an empty array
+     */
+    public record Entry(int[] positions, int[] ids, float[] probs, float[] pooled) {}
+
+    /**
+     * A batch of targets in the layout of {@code TopKTargets}: ids (B, T, k) int64, probabilities
+     * (B, T, k) float32, and {@code kept} (B, T) boolean marking the positions the cache holds;
+     * elsewhere ids are 0 and probabilities 0, which a top-k loss counts as no target.
+     */
+    public record Batch(NDArray ids, NDArray probs, NDArray kept) {}
+
+    private final Path dir;
+    private final CacheManifest manifest;
+    private final List<ShardFormat.Opened> shards;
+
+    private TopKCache(Path dir, CacheManifest manifest, List<ShardFormat.Opened> shards) {
+        this.dir = dir;
+        this.manifest = manifest;
+        this.shards = shards;
+    }
+
+    /** Opens a cache and checks it was made from exactly {@code expected}. */
+    public static TopKCache open(Path dir, CacheFingerprint expected) throws IOException {
+        TopKCache c = open(dir);
+        List<String> diff = c.fingerprint().differences(expected);
+        if (!diff.isEmpty()) {
+            throw new FingerprintMismatchException(dir, diff, "Rebuild the cache for these inputs, or train with the"
+                    + " teacher, data and k it was built from");
+        }
+        return c;
+    }
+
+    /** Opens a cache without comparing its fingerprint (to inspect it), verifying shard checksums. */
+    public static TopKCache open(Path dir) throws IOException {
+        return open(dir, true);
+    }
+
+    /**
+     * Opens a cache without comparing its fingerprint.
+     *
+     * @param verifyChecksums read every shard once to check its CRC-32 (structure and size are
+     *     always checked)
+     */
+    public static TopKCache open(Path dir, boolean verifyChecksums) throws IOException {
+        CacheManifest m = CacheManifest.read(dir);
+        if (!m.complete()) {
+            throw new IllegalStateException("teacher-output cache " + dir + " is incomplete (its build was"
+                    + " interrupted); run the builder again with the same inputs to finish it");
+        }
+        List<ShardFormat.Opened> shards = new ArrayList<>();
+        for (int s = 0; s < m.numShards(); s++) {
+            Path f = dir.resolve(CacheManifest.shardName(s));
+            if (!java.nio.file.Files.isRegularFile(f)) {
+                throw new java.nio.file.NoSuchFileException(f.toString(), null, "cache shard missing; the manifest"
+                        + " lists " + m.numShards() + " shards. Run the builder again to rebuild it");
+            }
+            ShardFormat.Opened o = ShardFormat.open(f, verifyChecksums);
+            ShardFormat.Header h = o.header();
+            long first = (long) s * m.examplesPerShard();
+            int count = (int) Math.min(m.examplesPerShard(), m.numExamples() - first);
+            if (h.shard() != s || h.firstExample() != first || h.numExamples() != count || h.k() != m.k()
+                    || h.idBytes() != m.idBytes() || h.pooledDim() != m.pooledDim()
+                    || !h.fingerprint().equals(m.fingerprint())) {
+                throw new MalformedFileException(f, "shard header " + h.toJson() + " does not match the manifest"
+                        + " (shard " + s + ", examples [" + first + ", " + (first + count) + "), k " + m.k() + ")");
+            }
+            shards.add(o);
+        }
+        return new TopKCache(dir, m, shards);
+    }
+
+    public Path directory() {
+        return dir;
+    }
+
+    public CacheFingerprint fingerprint() {
+        return manifest.fingerprint();
+    }
+
+    public long numExamples() {
+        return manifest.numExamples();
+    }
+
+    public int k() {
+        return manifest.k();
+    }
+
+    public int vocabSize() {
+        return manifest.vocabSize();
+    }
+
+    public int pooledDim() {
+        return manifest.pooledDim();
+    }
+
+    /** Kept positions over all examples. */
+    public long positions() {
+        return manifest.positions();
+    }
+
+    /** Bytes of all shards together. */
+    public long bytes() {
+        return manifest.bytes();
+    }
+
+    /** One example's entries, decoded to the heap. */
+    public Entry example(long index) {
+        if (index < 0 || index >= manifest.numExamples()) {
+            throw new IndexOutOfBoundsException("example " + index + " is outside the cache's [0, "
+                    + manifest.numExamples() + ")");
+        }
+        int s = (int) (index / manifest.examplesPerShard());
+        ShardFormat.Opened shard = shards.get(s);
+        int local = (int) (index - (long) s * manifest.examplesPerShard());
+        MappedByteBuffer b = shard.data();
+        int off = Math.toIntExact(shard.recordOffset(local));
+        int k = manifest.k();
+        int p = b.getShort(off) & 0xffff;
+        off += 2;
+        float[] pooled = new float[manifest.pooledDim()];
+        for (int i = 0; i < pooled.length; i++, off += 2) {
+            pooled[i] = Fp16.toFloat(b.getShort(off));
+        }
+        int[] positions = new int[p];
+        int[] ids = new int[p * k];
+        float[] probs = new float[p * k];
+        int idBytes = manifest.idBytes();
+        for (int i = 0; i < p; i++) {
+            positions[i] = b.getShort(off) & 0xffff;
+            off += 2;
+            for (int j = 0; j < k; j++, off += idBytes) {
+                ids[i * k + j] = readId(b, off, idBytes);
+            }
+            for (int j = 0; j < k; j++, off += 2) {
+                probs[i * k + j] = Fp16.toFloat(b.getShort(off));
+            }
+        }
+        return new Entry(positions, ids, probs, pooled);
+    }
+
+    private static int readId(MappedByteBuffer b, int off, int idBytes) {
+        switch (idBytes) {
+            case 1:
+                return b.get(off) & 0xff;
+            case 2:
+                return b.getShort(off) & 0xffff;
+            case 3:
+                return (b.getShort(off) & 0xffff) | ((b.get(off + 2) & 0xff) << 16);
+            default:
+                return b.getInt(off);
+        }
+    }
+
+    /**
+     * The targets of a batch whose row b is example {@code examples[b]}, padded to {@code seqLength}.
+     *
+     * @throws IllegalArgumentException if a kept position lies at or past {@code seqLength}
+     */
+    public Batch batch(long[] examples, int seqLength, NDManager manager) {
+        int k = manifest.k();
+        int bsz = examples.length;
+        long[] ids = new long[bsz * seqLength * k];
+        float[] probs = new float[bsz * seqLength * k];
+        boolean[] kept = new boolean[bsz * seqLength];
+        for (int r = 0; r < bsz; r++) {
+            Entry e = example(examples[r]);
+            for (int i = 0; i < e.positions().length; i++) {
+                int pos = e.positions()[i];
+                if (pos >= seqLength) {
+                    throw new IllegalArgumentException("example " + examples[r] + " has a cached position " + pos
+                            + " beyond the batch length " + seqLength + "; the batch does not hold the inputs the"
+                            + " cache was built from");
+                }
+                int dst = (r * seqLength + pos) * k;
+                for (int j = 0; j < k; j++) {
+                    ids[dst + j] = e.ids()[i * k + j];
+                    probs[dst + j] = e.probs()[i * k + j];
+                }
+                kept[r * seqLength + pos] = true;
+            }
+        }
+        Shape shape = new Shape(bsz, seqLength, k);
+        return new Batch(manager.create(ids, shape), manager.create(probs, shape),
+                manager.create(kept, new Shape(bsz, seqLength)));
+    }
+
+    /** The pooled embeddings of a batch, (B, pooledDim) float32. */
+    public NDArray pooled(long[] examples, NDManager manager) {
+        int d = manifest.pooledDim();
+        if (d == 0) {
+            throw new IllegalStateException("cache " + dir + " holds no pooled embeddings; build it with a pooled"
+                    + " dimension");
+        }
+        float[] out = new float[examples.length * d];
+        for (int r = 0; r < examples.length; r++) {
+            System.arraycopy(example(examples[r]).pooled(), 0, out, r * d, d);
+        }
+        return manager.create(out, new Shape(examples.length, d)).toType(DataType.FLOAT32, false);
+    }
+}

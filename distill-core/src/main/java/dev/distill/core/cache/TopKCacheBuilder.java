@@ -1,0 +1,379 @@
+package dev.distill.core.cache;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.distill.core.data.TokenBatch;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Builds a teacher-output cache (seed 000: keep the teacher's top-k tokens and probabilities per
+ * position instead of V-wide distributions) in one pass of a teacher over a data set.
+ *
+ * <p>The data set is cut into shards of {@code examplesPerShard} consecutive examples. Each shard
+ * is computed in batches (examples sorted by length within the shard, so little padding), the
+ * softmax of the teacher's logits at the kept positions reduced to its top k, and the shard
+ * written atomically. {@code cache.json} is written first with {@code complete: false} and
+ * rewritten at the end. After a crash or kill, running the builder again with the same inputs
+ * keeps every complete, valid shard and computes only the rest; a different fingerprint is
+ * refused, naming what differs.
+ *
+ * <p>The teacher is any {@link Teacher}: a function from a batch and positions to vocabulary
+ * logits at those positions, so this class needs neither a tokenizer nor a model class.
+ */
+public final class TopKCacheBuilder {
+
+    /** Computes the teacher's vocabulary logits at chosen positions of a batch. */
+    @FunctionalInterface
+    public interface Teacher {
+        /**
+         * @param batch (B, T) padded inputs on the teacher's device, no labels
+         * @param positions for each row, the positions to return, ascending
+         * @return logits (N, V) with N = total positions, rows in order (row 0's positions, then
+         *     row 1's, …), and optionally the pooled embeddings (B, H)
+         */
+        Output run(TokenBatch batch, int[][] positions);
+    }
+
+    /**
+     * @param positionLogits (N, V) vocabulary logits at the requested positions
+     * @param pooled (B, H) sentence embeddings, or {@code null}
+     */
+    public record Output(NDArray positionLogits, NDArray pooled) {}
+
+    /** Reports progress after every batch. */
+    @FunctionalInterface
+    public interface Progress {
+        void update(long examplesDone, long examplesTotal, long positionsDone);
+    }
+
+    /**
+     * What a build did.
+     *
+     * @param shardsReused complete shards found from an earlier (interrupted) run and kept
+     * @param shardsBuilt shards computed by this run
+     */
+    public record Result(long examples, long positions, long bytes, int shardsReused, int shardsBuilt) {
+        /** Bytes per kept position, all overheads (headers, index, trailer) included. */
+        public double bytesPerPosition() {
+            return positions == 0 ? 0 : (double) bytes / positions;
+        }
+    }
+
+    private final Path dir;
+    private final Teacher teacher;
+    private final NDManager manager;
+    private final int vocabSize;
+    private final int examplesPerShard;
+    private final int batchSize;
+    private final int pooledDim;
+    private final long padId;
+    private final Progress progress;
+
+    private TopKCacheBuilder(Builder b) {
+        dir = b.dir;
+        teacher = b.teacher;
+        manager = b.manager;
+        vocabSize = b.vocabSize;
+        examplesPerShard = b.examplesPerShard;
+        batchSize = b.batchSize;
+        pooledDim = b.pooledDim;
+        padId = b.padId;
+        progress = b.progress;
+    }
+
+    /**
+     * @param dir the cache directory (created if missing)
+     * @param teacher computes the logits
+     * @param manager the teacher's device; each batch runs in a sub-manager of it
+     * @param vocabSize V, the width of the logits
+     */
+    public static Builder builder(Path dir, Teacher teacher, NDManager manager, int vocabSize) {
+        return new Builder(dir, teacher, manager, vocabSize);
+    }
+
+    /**
+     * Builds (or finishes) the cache of {@code examples}.
+     *
+     * @param fingerprint must have been made from these examples ({@link CacheFingerprint#of}); its
+     *     data hash is checked against them
+     */
+    public Result build(List<CacheExample> examples, CacheFingerprint fingerprint) throws IOException {
+        Objects.requireNonNull(fingerprint, "fingerprint");
+        if (examples.isEmpty()) {
+            throw new IllegalArgumentException("no examples to cache");
+        }
+        String dataHash = CacheFingerprint.dataHash(examples);
+        if (!dataHash.equals(fingerprint.dataHash())) {
+            throw new IllegalArgumentException("the fingerprint's data hash " + fingerprint.dataHash()
+                    + " was not computed from these examples (" + dataHash + "); make it with CacheFingerprint.of");
+        }
+        for (int i = 0; i < examples.size(); i++) {
+            if (examples.get(i).inputIds().length > fingerprint.maxLength()) {
+                throw new IllegalArgumentException("example " + i + " has " + examples.get(i).inputIds().length
+                        + " tokens, more than the fingerprint's max length " + fingerprint.maxLength());
+            }
+        }
+        int k = fingerprint.k();
+        if (k > vocabSize) {
+            throw new IllegalArgumentException("k (" + k + ") must not exceed the vocabulary size " + vocabSize);
+        }
+        Files.createDirectories(dir);
+        deleteStrayTemporaries();
+        CacheManifest m = new CacheManifest(fingerprint, examples.size(), examplesPerShard, k, vocabSize,
+                ShardFormat.idBytes(vocabSize), pooledDim, false, 0, 0);
+        if (CacheManifest.exists(dir)) {
+            CacheManifest old = CacheManifest.read(dir);
+            List<String> diff = new ArrayList<>(old.fingerprint().differences(fingerprint));
+            if (old.examplesPerShard() != examplesPerShard) {
+                diff.add("examples per shard: cache " + old.examplesPerShard() + " vs requested " + examplesPerShard);
+            }
+            if (old.pooledDim() != pooledDim) {
+                diff.add("pooled dimension: cache " + old.pooledDim() + " vs requested " + pooledDim);
+            }
+            if (old.vocabSize() != vocabSize) {
+                diff.add("vocabulary size: cache " + old.vocabSize() + " vs requested " + vocabSize);
+            }
+            if (!diff.isEmpty()) {
+                throw new FingerprintMismatchException(dir, diff, "Refusing to mix them: build into another"
+                        + " directory, or delete this one to rebuild it");
+            }
+        }
+        m.write(dir);
+        long done = 0;
+        long positions = 0;
+        long bytes = 0;
+        int reused = 0;
+        int built = 0;
+        for (int s = 0; s < m.numShards(); s++) {
+            int first = s * examplesPerShard;
+            int count = Math.min(examplesPerShard, examples.size() - first);
+            ShardFormat.Header h = new ShardFormat.Header(fingerprint, s, first, count, k, vocabSize, m.idBytes(),
+                    pooledDim);
+            Path file = dir.resolve(CacheManifest.shardName(s));
+            long[] existing = validShard(file, h);
+            if (existing != null) {
+                positions += existing[0];
+                bytes += existing[1];
+                reused++;
+            } else {
+                ShardWriter w = buildShard(examples.subList(first, first + count), h, done, examples.size(),
+                        positions);
+                bytes += w.write(file);
+                positions += w.positions();
+                built++;
+            }
+            done += count;
+            if (progress != null) {
+                progress.update(done, examples.size(), positions);
+            }
+        }
+        new CacheManifest(fingerprint, examples.size(), examplesPerShard, k, vocabSize, m.idBytes(), pooledDim, true,
+                positions, bytes).write(dir);
+        return new Result(examples.size(), positions, bytes, reused, built);
+    }
+
+    /** {positions, bytes} of a complete shard with header {@code h}, or null if absent or invalid. */
+    private static long[] validShard(Path file, ShardFormat.Header h) {
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        try {
+            ShardFormat.Opened o = ShardFormat.open(file, true);
+            if (!o.header().equals(h)) {
+                return null;
+            }
+            long positions = 0;
+            for (int i = 0; i < h.numExamples(); i++) {
+                positions += o.data().getShort(Math.toIntExact(o.recordOffset(i))) & 0xffff;
+            }
+            return new long[] {positions, o.size()};
+        } catch (IOException e) {
+            return null; // damaged: rebuild it (the atomic write replaces it)
+        }
+    }
+
+    private ShardWriter buildShard(List<CacheExample> shard, ShardFormat.Header h, long doneBefore, long total,
+            long positionsBefore) {
+        int n = shard.size();
+        int k = h.k();
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, Comparator.comparingInt(i -> shard.get(i).inputIds().length));
+        int[][] ids = new int[n][];
+        float[][] probs = new float[n][];
+        float[][] pooled = new float[n][];
+        long done = doneBefore;
+        long positions = positionsBefore;
+        for (int start = 0; start < n; start += batchSize) {
+            int end = Math.min(n, start + batchSize);
+            List<CacheExample> batch = new ArrayList<>(end - start);
+            for (int i = start; i < end; i++) {
+                batch.add(shard.get(order[i]));
+            }
+            int total0 = 0;
+            for (CacheExample e : batch) {
+                total0 += e.positions().length;
+            }
+            try (NDManager sub = manager.newSubManager()) {
+                TokenBatch tb = pad(batch, sub);
+                int[][] pos = new int[batch.size()][];
+                for (int i = 0; i < pos.length; i++) {
+                    pos[i] = batch.get(i).positions();
+                }
+                int[] flatIds = new int[0];
+                float[] flatProbs = new float[0];
+                float[] pooledAll = null;
+                if (total0 > 0 || pooledDim > 0) {
+                    Output out = teacher.run(tb, pos);
+                    if (total0 > 0) {
+                        NDArray logits = out.positionLogits();
+                        if (logits == null || !logits.getShape().equals(new Shape(total0, vocabSize))) {
+                            throw new IllegalStateException("the teacher returned logits of shape "
+                                    + (logits == null ? "null" : logits.getShape()) + "; expected (" + total0 + ", "
+                                    + vocabSize + ") for the requested positions");
+                        }
+                        NDList top = logits.toType(DataType.FLOAT32, false).softmax(1).topK(k, 1, true, true);
+                        flatProbs = top.get(0).toFloatArray();
+                        flatIds = top.get(1).toType(DataType.INT32, false).toIntArray();
+                    }
+                    if (pooledDim > 0) {
+                        NDArray p = out.pooled();
+                        if (p == null || !p.getShape().equals(new Shape(batch.size(), pooledDim))) {
+                            throw new IllegalStateException("the teacher returned pooled embeddings of shape "
+                                    + (p == null ? "null" : p.getShape()) + "; expected (" + batch.size() + ", "
+                                    + pooledDim + ")");
+                        }
+                        pooledAll = p.toType(DataType.FLOAT32, false).toFloatArray();
+                    }
+                }
+                int at = 0;
+                for (int i = 0; i < batch.size(); i++) {
+                    int p = pos[i].length;
+                    int ex = order[start + i];
+                    ids[ex] = Arrays.copyOfRange(flatIds, at * k, (at + p) * k);
+                    probs[ex] = Arrays.copyOfRange(flatProbs, at * k, (at + p) * k);
+                    pooled[ex] = pooledAll == null ? null
+                            : Arrays.copyOfRange(pooledAll, i * pooledDim, (i + 1) * pooledDim);
+                    at += p;
+                }
+            }
+            done += end - start;
+            positions += total0;
+            if (progress != null && end < n) {
+                progress.update(done, total, positions);
+            }
+        }
+        ShardWriter w = new ShardWriter(h);
+        for (int i = 0; i < n; i++) {
+            w.add(shard.get(i).positions(), ids[i], probs[i], pooled[i]);
+        }
+        return w;
+    }
+
+    private TokenBatch pad(List<CacheExample> batch, NDManager m) {
+        int t = 0;
+        for (CacheExample e : batch) {
+            t = Math.max(t, e.inputIds().length);
+        }
+        int b = batch.size();
+        long[] ids = new long[b * t];
+        long[] mask = new long[b * t];
+        long[] types = new long[b * t];
+        Arrays.fill(ids, padId);
+        long real = 0;
+        for (int i = 0; i < b; i++) {
+            CacheExample e = batch.get(i);
+            int n = e.inputIds().length;
+            System.arraycopy(e.inputIds(), 0, ids, i * t, n);
+            System.arraycopy(e.typeIds(), 0, types, i * t, n);
+            Arrays.fill(mask, i * t, i * t + n, 1L);
+            real += n;
+        }
+        Shape s = new Shape(b, t);
+        return new TokenBatch(m.create(ids, s), m.create(mask, s), m.create(types, s), null, real);
+    }
+
+    private void deleteStrayTemporaries() {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, ".shard-*.tmp-*")) {
+            for (Path p : ds) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot clean up " + dir, e);
+        }
+    }
+
+    /** Configures a {@link TopKCacheBuilder}. */
+    public static final class Builder {
+        private final Path dir;
+        private final Teacher teacher;
+        private final NDManager manager;
+        private final int vocabSize;
+        private int examplesPerShard = 4096;
+        private int batchSize = 32;
+        private int pooledDim;
+        private long padId;
+        private Progress progress;
+
+        private Builder(Path dir, Teacher teacher, NDManager manager, int vocabSize) {
+            this.dir = Objects.requireNonNull(dir, "dir");
+            this.teacher = Objects.requireNonNull(teacher, "teacher");
+            this.manager = Objects.requireNonNull(manager, "manager");
+            this.vocabSize = vocabSize;
+        }
+
+        /** Examples per shard file (default 4096). */
+        public Builder optExamplesPerShard(int n) {
+            this.examplesPerShard = n;
+            return this;
+        }
+
+        /** Examples per teacher forward pass (default 32). */
+        public Builder optBatchSize(int n) {
+            this.batchSize = n;
+            return this;
+        }
+
+        /** Also store the teacher's pooled embedding of this width per example (default 0: none). */
+        public Builder optPooledDim(int d) {
+            this.pooledDim = d;
+            return this;
+        }
+
+        /** The pad id used to pad batches (default 0). */
+        public Builder optPadId(long padId) {
+            this.padId = padId;
+            return this;
+        }
+
+        public Builder optProgress(Progress progress) {
+            this.progress = progress;
+            return this;
+        }
+
+        public TopKCacheBuilder build() {
+            if (vocabSize < 2) {
+                throw new IllegalArgumentException("vocabSize (" + vocabSize + ") must be at least 2");
+            }
+            if (examplesPerShard < 1 || batchSize < 1 || pooledDim < 0) {
+                throw new IllegalArgumentException("examplesPerShard (" + examplesPerShard + ") and batchSize ("
+                        + batchSize + ") must be positive, pooledDim (" + pooledDim + ") not negative");
+            }
+            return new TopKCacheBuilder(this);
+        }
+    }
+}

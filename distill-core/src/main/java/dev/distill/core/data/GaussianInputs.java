@@ -1,0 +1,136 @@
+package dev.distill.core.data;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * Data-free inputs for block-level distillation (seed 004): batches of hidden states
+ * x ~ N(μ, diag(σ²)) of shape (B, T, H) fed to a Transformer block in place of real activations,
+ * so a student block can imitate a teacher block without any text.
+ *
+ * <p>Either isotropic ({@link #isotropic}, e.g. N(0, 1), what a post-LayerNorm activation looks
+ * like on average) or matched per dimension to a sample of the teacher's own activations
+ * ({@link #matching}: μ_h and σ_h are the mean and standard deviation of dimension h over the real
+ * tokens of the sample; the dimensions are drawn independently, correlations are not matched).
+ *
+ * <p>Numbers are drawn in Java from a generator seeded by (seed, step), then copied to the
+ * device, so a batch is the same on CPU and GPU and any batch can be regenerated from its step.
+ */
+public final class GaussianInputs {
+
+    /**
+     * @param hidden (B, T, H) float32 inputs
+     * @param attentionMask (B, T) int64, 1 on the first L_b positions of row b and 0 after
+     */
+    public record HiddenBatch(NDArray hidden, NDArray attentionMask) {}
+
+    private final float[] mean;
+    private final float[] std;
+    private final long seed;
+
+    private GaussianInputs(float[] mean, float[] std, long seed) {
+        if (mean.length != std.length || mean.length == 0) {
+            throw new IllegalArgumentException("mean (" + mean.length + ") and std (" + std.length
+                    + ") must have the same, positive, length H");
+        }
+        for (int h = 0; h < std.length; h++) {
+            if (!(std[h] >= 0) || !Float.isFinite(std[h]) || !Float.isFinite(mean[h])) {
+                throw new IllegalArgumentException("dimension " + h + ": mean " + mean[h] + " and std " + std[h]
+                        + " must be finite with std ≥ 0");
+            }
+        }
+        this.mean = mean;
+        this.std = std;
+        this.seed = seed;
+    }
+
+    /** N(mean, std²) in every one of {@code hiddenSize} dimensions. */
+    public static GaussianInputs isotropic(int hiddenSize, double mean, double std, long seed) {
+        if (hiddenSize < 1) {
+            throw new IllegalArgumentException("hiddenSize (" + hiddenSize + ") must be positive");
+        }
+        float[] m = new float[hiddenSize];
+        float[] s = new float[hiddenSize];
+        Arrays.fill(m, (float) mean);
+        Arrays.fill(s, (float) std);
+        return new GaussianInputs(m, s, seed);
+    }
+
+    /** Per-dimension mean and standard deviation given explicitly. */
+    public static GaussianInputs of(float[] mean, float[] std, long seed) {
+        return new GaussianInputs(mean.clone(), std.clone(), seed);
+    }
+
+    /**
+     * Mean and standard deviation per dimension of the teacher's activations, e.g. its embedding
+     * output {@code hiddenStates.get(0)}.
+     *
+     * @param sample (B, T, H) activations
+     * @param mask (B, T) attention mask: only real tokens count; {@code null} counts all
+     */
+    public static GaussianInputs matching(NDArray sample, NDArray mask, long seed) {
+        if (sample.getShape().dimension() != 3) {
+            throw new IllegalArgumentException("sample must have shape (B, T, H), got " + sample.getShape());
+        }
+        long hSize = sample.getShape().get(2);
+        NDArray x = sample.toType(DataType.FLOAT64, false).reshape(-1, hSize);
+        NDArray w = mask == null ? x.getManager().ones(new Shape(x.getShape().get(0), 1), DataType.FLOAT64)
+                : mask.toType(DataType.FLOAT64, false).reshape(-1, 1);
+        double n = w.sum().getDouble();
+        if (n < 2) {
+            throw new IllegalArgumentException("the sample has " + (long) n + " real tokens; at least 2 are needed"
+                    + " to estimate a standard deviation");
+        }
+        NDArray mu = x.mul(w).sum(new int[] {0}).div(n);
+        NDArray var = x.sub(mu).square().mul(w).sum(new int[] {0}).div(n - 1);
+        float[] m = mu.toType(DataType.FLOAT32, false).toFloatArray();
+        float[] s = var.sqrt().toType(DataType.FLOAT32, false).toFloatArray();
+        return new GaussianInputs(m, s, seed);
+    }
+
+    public int hiddenSize() {
+        return mean.length;
+    }
+
+    public float[] mean() {
+        return mean.clone();
+    }
+
+    public float[] std() {
+        return std.clone();
+    }
+
+    /** A full-length batch (every position real). */
+    public HiddenBatch batch(int batchSize, int seqLength, long step, NDManager manager) {
+        return batch(batchSize, seqLength, seqLength, step, manager);
+    }
+
+    /**
+     * A batch whose rows have lengths drawn uniformly from [minLength, seqLength] (the mask marks
+     * them); positions past a row's length hold draws too, but are masked.
+     */
+    public HiddenBatch batch(int batchSize, int seqLength, int minLength, long step, NDManager manager) {
+        if (batchSize < 1 || seqLength < 1 || minLength < 1 || minLength > seqLength) {
+            throw new IllegalArgumentException("need batchSize ≥ 1 and 1 ≤ minLength ≤ seqLength, got batchSize "
+                    + batchSize + ", minLength " + minLength + ", seqLength " + seqLength);
+        }
+        int h = mean.length;
+        SplittableRandom r = Seeds.random(seed, step);
+        float[] x = new float[Math.multiplyExact(Math.multiplyExact(batchSize, seqLength), h)];
+        for (int i = 0; i < x.length; i++) {
+            int d = i % h;
+            x[i] = (float) (mean[d] + std[d] * Seeds.gaussian(r));
+        }
+        long[] mask = new long[batchSize * seqLength];
+        for (int b = 0; b < batchSize; b++) {
+            int len = minLength + r.nextInt(seqLength - minLength + 1);
+            Arrays.fill(mask, b * seqLength, b * seqLength + len, 1L);
+        }
+        return new HiddenBatch(manager.create(x, new Shape(batchSize, seqLength, h)),
+                manager.create(mask, new Shape(batchSize, seqLength)));
+    }
+}
