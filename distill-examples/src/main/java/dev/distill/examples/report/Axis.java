@@ -106,7 +106,7 @@ record Axis(double min, double max, boolean log, double[] ticks, String[] labels
      * a k or M suffix (20000 reads "20k").
      */
     static String linearLabel(double v, int decimals) {
-        if (Math.abs(v) < 1e-12) {
+        if (v == 0) { // ticks are k * step, so the zero tick is exactly 0
             return "0";
         }
         double a = Math.abs(v);
@@ -116,8 +116,8 @@ record Axis(double min, double max, boolean log, double[] ticks, String[] labels
         if (decimals == 0 && a >= 1e4 && Math.rint(v / 100) == v / 100) {
             return trim(String.format(Locale.ROOT, "%.1f", v / 1e3)) + "k";
         }
-        if (decimals > 5) {
-            return logLabel(v);
+        if (decimals > 3) {
+            return scientific(v); // 5e-5 rather than 0.00005
         }
         return String.format(Locale.ROOT, "%." + decimals + "f", v);
     }
@@ -131,6 +131,11 @@ record Axis(double min, double max, boolean log, double[] ticks, String[] labels
         if (a >= 1e-4 && a < 1e5) {
             return new BigDecimal(v).round(new MathContext(3)).stripTrailingZeros().toPlainString();
         }
+        return scientific(v);
+    }
+
+    /** Three significant digits in exponent form without padding: "2.5e-6", "1e-4". */
+    static String scientific(double v) {
         String s = String.format(Locale.ROOT, "%.2e", v); // 2.50e-06
         String mant = trim(s.substring(0, s.indexOf('e')));
         int exp = Integer.parseInt(s.substring(s.indexOf('e') + 1));

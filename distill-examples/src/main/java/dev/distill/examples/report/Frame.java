@@ -80,6 +80,9 @@ final class Frame {
             case LOG -> posLo < Double.POSITIVE_INFINITY && yHi > 0; // non-positive points are skipped
             case AUTO -> allPositive && yLo > 0 && yHi / yLo > LineChart.Scale.LOG_SPAN;
         };
+        if (xLo > 0 && xLo <= 0.05 * xHi) {
+            xLo = 0; // a run logged from step 10 of 3000 reads better from 0
+        }
         Axis xAxis = Axis.linear(xLo, xHi, 0, Math.max(2, (int) (width / 90)));
         Axis yAxis = log ? Axis.log(posLo, yHi, 0.04) : Axis.linear(yLo, yHi, 0.04, yTicks);
         return new Frame(left, top, width, height, xAxis, yAxis, empty);
@@ -100,6 +103,39 @@ final class Frame {
 
     double tickX(double t) {
         return left + width * (t - x.min()) / (x.max() - x.min());
+    }
+
+    /**
+     * Baselines for the references' labels: just above each line, or just below it when that
+     * would overlap the label of a line higher up, so close references stay legible. NaN for a
+     * reference that cannot be placed.
+     *
+     * @param lineHeight the height a label needs, in pixels
+     */
+    double[] referenceLabelYs(List<LineChart.Reference> refs, double lineHeight) {
+        double[] out = new double[refs.size()];
+        Integer[] order = new Integer[refs.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+            out[i] = py(refs.get(i).y());
+        }
+        java.util.Arrays.sort(order, (a, b) -> Double.compare(Double.isNaN(out[a]) ? 1e300 : out[a],
+                Double.isNaN(out[b]) ? 1e300 : out[b]));
+        double previous = Double.NEGATIVE_INFINITY;
+        for (int i : order) {
+            double line = out[i];
+            if (Double.isNaN(line)) {
+                continue;
+            }
+            double label = line - 0.4 * lineHeight;
+            if (label - previous < lineHeight) {
+                label = line + lineHeight;
+            }
+            label = Math.max(label, previous + lineHeight);
+            out[i] = label;
+            previous = label;
+        }
+        return out;
     }
 
     /**

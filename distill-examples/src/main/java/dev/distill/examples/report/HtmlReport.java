@@ -57,7 +57,9 @@ final class HtmlReport {
         }
         List<BarChart> bars = ReportCharts.models(s);
         if (!bars.isEmpty()) {
-            b.append("<section>\n<h2>Models</h2>\n<div class=\"charts\">\n");
+            b.append("<section>\n<h2>Models</h2>\n<p class=\"hint\">Bars are coloured by role:")
+                    .append(" <span class=\"role teacher\">teacher</span> <span class=\"role student\">student</span>")
+                    .append(" <span class=\"role reference\">reference</span></p>\n<div class=\"charts\">\n");
             for (BarChart c : bars) {
                 card(b, SvgCharts.bars(c, CHART_W), false);
             }

@@ -143,7 +143,9 @@ public final class PngChart {
         Shape clip = g.getClip();
         g.clip(new Rectangle2D.Double(f.left - 2, f.top - 2, f.width + 4, f.height + 4));
         g.setFont(tickFont);
-        for (LineChart.Reference r : c.references()) {
+        double[] labelYs = f.referenceLabelYs(c.references(), tm.getAscent() + 3);
+        for (int k = 0; k < c.references().size(); k++) {
+            LineChart.Reference r = c.references().get(k);
             double y = f.py(r.y());
             if (!Double.isFinite(y)) {
                 continue;
@@ -152,14 +154,15 @@ public final class PngChart {
             g.setColor(col);
             g.setStroke(new BasicStroke(1.6f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {7f, 5f}, 0f));
             g.draw(new Line2D.Double(f.left, y, f.left + f.width, y));
-            g.drawString(r.label(), (float) (f.left + f.width - 6 - tm.stringWidth(r.label())), (float) (y - 6));
+            g.drawString(r.label(), (float) (f.left + f.width - 6 - tm.stringWidth(r.label())), (float) labelYs[k]);
         }
         double[] last = new double[c.series().size()];
         for (int k = 0; k < c.series().size(); k++) {
             LineChart.Series s = c.series().get(k);
             Color col = Color.decode(s.color());
             double[] shown = s.y();
-            if (s.smooth() && Smoothing.defaultWeight(s.y().length) > 0) {
+            boolean smoothed = s.smooth() && Smoothing.defaultWeight(s.y().length) > 0;
+            if (smoothed) {
                 g.setColor(new Color(col.getRed(), col.getGreen(), col.getBlue(), 70));
                 g.setStroke(new BasicStroke(1.2f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
                 drawRuns(g, f.runs(s.x(), s.y()));
@@ -168,11 +171,13 @@ public final class PngChart {
             g.setColor(col);
             g.setStroke(new BasicStroke(2.6f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
             drawRuns(g, f.runs(s.x(), shown));
-            if (s.x().length == 1) {
-                double cx = f.px(s.x()[0]);
-                double cy = f.py(s.y()[0]);
-                if (Double.isFinite(cx) && Double.isFinite(cy)) {
-                    g.fill(new java.awt.geom.Ellipse2D.Double(cx - 4, cy - 4, 8, 8));
+            if (s.x().length == 1 || (!smoothed && s.x().length <= SvgCharts.SPARSE)) {
+                for (int i = 0; i < s.x().length; i++) {
+                    double cx = f.px(s.x()[i]);
+                    double cy = f.py(s.y()[i]);
+                    if (Double.isFinite(cx) && Double.isFinite(cy)) {
+                        g.fill(new java.awt.geom.Ellipse2D.Double(cx - 4, cy - 4, 8, 8));
+                    }
                 }
             }
             last[k] = lastFinite(shown);

@@ -146,8 +146,7 @@ final class ReportCharts {
         for (Model m : s.models()) {
             double v = value.applyAsDouble(m);
             any |= Double.isFinite(v);
-            bars.add(new BarChart.Bar(m.name() + " (" + m.role().name().toLowerCase(java.util.Locale.ROOT) + ")", v,
-                    roleColor(m.role())));
+            bars.add(new BarChart.Bar(m.name(), v, roleColor(m.role())));
         }
         if (any) {
             out.add(new BarChart(title, note, bars, format));

@@ -40,7 +40,13 @@ public final class ReportWriter {
      * @param png the main chart
      * @param metrics what the metrics log held
      */
-    public record Report(Path html, Path png, RunMetrics metrics) {}
+    public record Report(Path html, Path png, RunMetrics metrics) {
+        @Override
+        public String toString() {
+            return "Report[html=" + html + ", png=" + png + ", " + metrics.train().size() + " training points, "
+                    + metrics.evals().size() + " evaluations]";
+        }
+    }
 
     private ReportWriter() {}
 

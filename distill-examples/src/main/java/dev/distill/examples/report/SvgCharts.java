@@ -16,6 +16,9 @@ final class SvgCharts {
     /** Hover targets per line at most; more would only grow the page. */
     private static final int MAX_HITS = 150;
 
+    /** Lines of at most this many points (evaluations) get a dot at each point. */
+    static final int SPARSE = 40;
+
     private SvgCharts() {}
 
     /** A line chart {@code w} by {@code h} pixels (the page scales it to the column width). */
@@ -62,7 +65,9 @@ final class SvgCharts {
                     .append("\" y=\"").append(px(f.top + f.height / 2)).append("\">no data</text>\n");
         }
         // References under the data.
-        for (LineChart.Reference r : c.references()) {
+        double[] labelYs = f.referenceLabelYs(c.references(), 13);
+        for (int k = 0; k < c.references().size(); k++) {
+            LineChart.Reference r = c.references().get(k);
             double y = f.py(r.y());
             if (!Double.isFinite(y)) {
                 continue;
@@ -71,7 +76,7 @@ final class SvgCharts {
                     .append("\" x2=\"").append(px(f.left + f.width)).append("\" y1=\"").append(px(y))
                     .append("\" y2=\"").append(px(y)).append("\"/>");
             b.append("<text class=\"reflabel\" fill=\"").append(r.color()).append("\" text-anchor=\"end\" x=\"")
-                    .append(px(f.left + f.width - 4)).append("\" y=\"").append(px(y - 5)).append("\">")
+                    .append(px(f.left + f.width - 4)).append("\" y=\"").append(px(labelYs[k])).append("\">")
                     .append(esc(r.label())).append("</text>\n");
         }
         for (LineChart.Series s : c.series()) {
@@ -82,8 +87,10 @@ final class SvgCharts {
                 shown = Smoothing.ema(s.y(), Smoothing.defaultWeight(s.y().length));
             }
             polylines(b, f.runs(s.x(), shown), s.color(), "line");
-            if (s.x().length == 1) {
-                dot(b, f, s.x()[0], s.y()[0], s.color());
+            if (s.x().length == 1 || (!smoothed && s.x().length <= SPARSE)) {
+                for (int i = 0; i < s.x().length; i++) {
+                    dot(b, f, s.x()[i], s.y()[i], s.color());
+                }
             }
             hits(b, f, s, shown, smoothed);
         }
@@ -93,7 +100,7 @@ final class SvgCharts {
 
     /** Horizontal bars, {@code w} pixels wide; the height follows from the number of bars. */
     static String bars(BarChart c, int w) {
-        double labelW = 170;
+        double labelW = 190;
         double valueW = 90;
         double top = c.note().isEmpty() ? 34 : 48;
         double row = 26;
@@ -117,7 +124,7 @@ final class SvgCharts {
             BarChart.Bar bar = c.bars().get(i);
             double y = top + i * row;
             b.append("<text class=\"tick\" text-anchor=\"end\" x=\"").append(px(x0 - 8)).append("\" y=\"")
-                    .append(px(y + row / 2 + 4)).append("\">").append(esc(shorten(bar.label(), 26))).append("</text>");
+                    .append(px(y + row / 2 + 4)).append("\">").append(esc(shorten(bar.label(), 30))).append("</text>");
             if (Double.isFinite(bar.value()) && max > 0) {
                 double len = Math.max(1, span * bar.value() / max);
                 b.append("<rect fill=\"").append(bar.color()).append("\" x=\"").append(px(x0)).append("\" y=\"")

@@ -147,6 +147,23 @@ class ReportWriterTest {
         assertTrue(two.getMessage().contains("[a, b] are all teachers"), two.getMessage());
     }
 
+    @Test
+    void sparseAndDegenerateInputsStillMakeAPage() throws Exception {
+        // No models, no evaluations, one training point with a missing term value, a NaN loss.
+        RunMetrics m = RunMetrics.parse("{\"step\": 5, \"loss\": null, \"terms\": {\"kd\": 0.7, \"mse\": null}}\n", "m");
+        RunSummary s = RunSummary.builder("degenerate").build();
+        String html = ReportWriter.html(m, s);
+        assertTrue(html.contains(">kd</text>") && html.contains(">mse</text>"));
+        assertTrue(html.contains(">no data</text>"), "a term without values says so");
+        assertFalse(html.contains("NaN"), "no NaN leaks into coordinates or labels");
+        BufferedImage img = PngChart.render(ReportWriter.mainChart(m, s), 1200, 600);
+        assertEquals(600, img.getHeight());
+        // And an empty run: no training, no evaluations.
+        String empty = ReportWriter.html(new RunMetrics(List.of(), List.of()), s);
+        assertTrue(empty.contains("No training steps"));
+        assertEquals(0, count(empty, "<svg"));
+    }
+
     private static String row(String table, String model) {
         int at = table.indexOf("<tr><td>" + model + "</td>");
         return table.substring(at, table.indexOf("</tr>", at));

@@ -10,6 +10,14 @@ final class SyntheticRun {
 
     private SyntheticRun() {}
 
+    /** Writes a demo run (metrics.jsonl, summary.json, report.html, main-chart.png) to {@code args[0]}. */
+    public static void main(String[] args) throws Exception {
+        java.nio.file.Path dir = java.nio.file.Path.of(args[0]);
+        java.nio.file.Files.createDirectories(dir);
+        java.nio.file.Files.writeString(dir.resolve(RunMetrics.FILE), metricsJsonl(3000));
+        System.out.println(ReportWriter.write(dir, summary()));
+    }
+
     /** {@code steps / 10} training lines (three decaying noisy terms) and an evaluation every 250 steps. */
     static String metricsJsonl(int steps) {
         Random r = new Random(7);
