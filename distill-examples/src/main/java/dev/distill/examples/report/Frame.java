@@ -1,6 +1,7 @@
 package dev.distill.examples.report;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -119,7 +120,7 @@ final class Frame {
             order[i] = i;
             out[i] = py(refs.get(i).y());
         }
-        java.util.Arrays.sort(order, (a, b) -> Double.compare(Double.isNaN(out[a]) ? 1e300 : out[a],
+        Arrays.sort(order, (a, b) -> Double.compare(Double.isNaN(out[a]) ? 1e300 : out[a],
                 Double.isNaN(out[b]) ? 1e300 : out[b]));
         double previous = Double.NEGATIVE_INFINITY;
         for (int i : order) {
@@ -153,12 +154,12 @@ final class Frame {
                 buf[n++] = a;
                 buf[n++] = b;
             } else if (n > 0) {
-                out.add(java.util.Arrays.copyOf(buf, n));
+                out.add(Arrays.copyOf(buf, n));
                 n = 0;
             }
         }
         if (n > 0) {
-            out.add(java.util.Arrays.copyOf(buf, n));
+            out.add(Arrays.copyOf(buf, n));
         }
         return out;
     }

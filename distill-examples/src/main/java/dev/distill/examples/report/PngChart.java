@@ -8,6 +8,7 @@ import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.Shape;
 import java.awt.geom.AffineTransform;
+import java.awt.geom.Ellipse2D;
 import java.awt.geom.Line2D;
 import java.awt.geom.Path2D;
 import java.awt.geom.Rectangle2D;
@@ -176,7 +177,7 @@ public final class PngChart {
                     double cx = f.px(s.x()[i]);
                     double cy = f.py(s.y()[i]);
                     if (Double.isFinite(cx) && Double.isFinite(cy)) {
-                        g.fill(new java.awt.geom.Ellipse2D.Double(cx - 4, cy - 4, 8, 8));
+                        g.fill(new Ellipse2D.Double(cx - 4, cy - 4, 8, 8));
                     }
                 }
             }

@@ -6,7 +6,9 @@ import dev.distill.examples.report.RunSummary.Model;
 import dev.distill.examples.report.RunSummary.Role;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.function.DoubleFunction;
 import java.util.function.ToDoubleFunction;
 
 /** The charts of a report, built from the metrics and the summary (drawing is elsewhere). */
@@ -81,7 +83,7 @@ final class ReportCharts {
         for (Model mo : s.models()) {
             Double v = mo.metrics().get(metric);
             if (mo.role() != Role.STUDENT && v != null && Double.isFinite(v)) {
-                refs.add(new LineChart.Reference(mo.role().name().toLowerCase(java.util.Locale.ROOT) + " "
+                refs.add(new LineChart.Reference(mo.role().name().toLowerCase(Locale.ROOT) + " "
                         + mo.name() + ": " + Html.num(v), v, roleColor(mo.role())));
             }
         }
@@ -140,7 +142,7 @@ final class ReportCharts {
     }
 
     private static void addBars(List<BarChart> out, RunSummary s, String title, String note,
-            ToDoubleFunction<Model> value, java.util.function.DoubleFunction<String> format) {
+            ToDoubleFunction<Model> value, DoubleFunction<String> format) {
         List<BarChart.Bar> bars = new ArrayList<>();
         boolean any = false;
         for (Model m : s.models()) {

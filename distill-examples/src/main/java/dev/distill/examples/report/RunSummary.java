@@ -2,6 +2,7 @@ package dev.distill.examples.report;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -213,7 +215,7 @@ public record RunSummary(String title, String command, List<Model> models, Strin
     }
 
     /** The teacher, if one is listed. */
-    public java.util.Optional<Model> teacher() {
+    public Optional<Model> teacher() {
         return models.stream().filter(m -> m.role() == Role.TEACHER).findFirst();
     }
 
@@ -266,7 +268,7 @@ public record RunSummary(String title, String command, List<Model> models, Strin
         JsonObject o = new JsonObject();
         o.addProperty("title", title);
         o.addProperty("command", command);
-        com.google.gson.JsonArray ms = new com.google.gson.JsonArray();
+        JsonArray ms = new JsonArray();
         for (Model m : models) {
             JsonObject j = new JsonObject();
             j.addProperty("name", m.name());
