@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Knowledge distillation of Transformer encoders on DJL.",
-        subcommands = {EncodeCommand.class, StsCommand.class, CacheCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {EncodeCommand.class, StsCommand.class, CacheCommand.class, ReportCommand.class,
+                CommandLine.HelpCommand.class})
 public final class DistillCli implements Runnable {
 
     @CommandLine.Spec
