@@ -1,0 +1,290 @@
+package dev.distill.examples.embeddings;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import dev.distill.core.Devices;
+import dev.distill.core.data.ExampleBatchSource;
+import dev.distill.core.data.LabelKind;
+import dev.distill.core.data.TextExample;
+import dev.distill.core.data.TokenizedExample;
+import dev.distill.core.eval.StsEvaluator;
+import dev.distill.core.loss.DistillationLoss;
+import dev.distill.core.train.DistillationTrainer;
+import dev.distill.core.train.TrainerConfig;
+import dev.distill.core.train.TrainingResult;
+import dev.distill.examples.common.StsEvaluation;
+import dev.distill.examples.common.UnlabelledCorpus;
+import dev.distill.examples.report.ReportWriter;
+import dev.distill.examples.report.RunSummary;
+import dev.distill.losses.AttentionLoss;
+import dev.distill.losses.HiddenStateLoss;
+import dev.distill.losses.WeightedSumLoss;
+import dev.distill.models.LoadedModel;
+import dev.distill.models.ModelLoader;
+import dev.distill.models.data.TextPipeline;
+import dev.distill.models.encoder.Encoder;
+import dev.distill.models.encoder.EncoderConfig;
+import dev.distill.models.encoder.Students;
+import dev.distill.models.inference.Throughput;
+import dev.distill.models.io.HfDirectory;
+import dev.distill.models.tokenizer.TextTokenizer;
+import dev.distill.models.train.EncoderStudent;
+import dev.distill.models.train.EncoderTeacher;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ./distill embeddings}: general distillation of a sentence-embedding teacher
+ * (bge-small-en-v1.5) into a smaller student on real unlabelled English, TinyBERT-style
+ * (hidden-state, attention and embedding-layer MSE through a layer mapping) plus DistilBERT's
+ * cosine loss on the pooled embedding; evaluated on STS 2012/2013 against the teacher and an
+ * outside reference (all-MiniLM-L6-v2).
+ */
+@Command(name = "embeddings", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Distil a sentence-embedding teacher into a smaller student on real unlabelled English",
+                "(WordNet glosses and usage sentences, newsgroup posts; STS test sentences removed) and",
+                "report STS 2012/2013 Spearman, retention, parameter ratio and speed-up.",
+                "Defaults finish in about 15-20 minutes on 2 CPU cores; for a GPU or a big machine try",
+                "--steps 5000 --batch-size 64 --student tinybert4."})
+public final class EmbeddingsCommand implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddingsCommand.class);
+
+    /** Student shapes. */
+    enum StudentKind {
+        /** Half the teacher's layers, copied from teacher layers 0, 2, 4, ... (DistilBERT). */
+        SIX_LAYER,
+        /** TinyBERT-4: 4 layers × 312, 12 heads, FFN 1200, random initialisation, projections to the teacher's width. */
+        TINYBERT4
+    }
+
+    @Option(names = "--teacher", defaultValue = "bge-small-en-v1.5", paramLabel = "<name|path>",
+            description = "Teacher: a known name, a Hugging Face directory or an .onnx file (default: ${DEFAULT-VALUE}).")
+    String teacherName;
+
+    @Option(names = "--student", defaultValue = "six-layer", paramLabel = "six-layer|tinybert4",
+            description = "Student shape (default: ${DEFAULT-VALUE}).", converter = StudentConverter.class)
+    StudentKind student;
+
+    @Option(names = "--student-init", paramLabel = "<dir>",
+            description = "Start the student from this Hugging Face directory (e.g. a pruned teacher from ./distill prune) instead.")
+    Path studentInit;
+
+    @Option(names = "--steps", defaultValue = "800", description = "Optimiser steps (default: ${DEFAULT-VALUE}).")
+    long steps;
+
+    @Option(names = "--batch-size", defaultValue = "32", description = "Texts per step (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--max-length", defaultValue = "64", description = "Training texts truncated to N tokens (default: ${DEFAULT-VALUE}).")
+    int maxLength;
+
+    @Option(names = "--lr", defaultValue = "3e-4", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
+    float learningRate;
+
+    @Option(names = "--corpus-size", defaultValue = "0", description = "Use at most N training texts, 0 for all (default: ${DEFAULT-VALUE}).")
+    int corpusSize;
+
+    @Option(names = "--w-cosine", defaultValue = "1.0", description = "Weight of the pooled-embedding cosine loss (default: ${DEFAULT-VALUE}).")
+    double wCosine;
+
+    @Option(names = "--w-hidden", defaultValue = "0.05", description = "Weight of the hidden-state MSE over mapped layers (default: ${DEFAULT-VALUE}).")
+    double wHidden;
+
+    @Option(names = "--w-embedding", defaultValue = "0.05", description = "Weight of the embedding-layer MSE (default: ${DEFAULT-VALUE}).")
+    double wEmbedding;
+
+    @Option(names = "--w-attention", defaultValue = "0.001", description = "Weight of the attention-score MSE (default: ${DEFAULT-VALUE}).")
+    double wAttention;
+
+    @Option(names = "--reference", defaultValue = "all-MiniLM-L6-v2", paramLabel = "<name|path|none>",
+            description = "An outside model scored for comparison, or none (default: ${DEFAULT-VALUE}).")
+    String reference;
+
+    @Option(names = "--eval-every", defaultValue = "0", description = "Score STS every N steps during training, 0 for only at the end (default: ${DEFAULT-VALUE}).")
+    long evalEvery;
+
+    @Option(names = "--out", defaultValue = "runs/embeddings", description = "Run directory; an existing run resumes (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--device", defaultValue = "auto", paramLabel = "cpu|gpu|auto", description = "Device for teacher and student (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed for data order, initialisation and dropout (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Override
+    public Integer call() throws Exception {
+        Device dev = Devices.parse(device);
+        StsEvaluator sts = StsEvaluator.semEvalTest();
+        try (LoadedModel teacher = ModelLoader.load(teacherName, dev, 128);
+                NDManager studentManager = NDManager.newBaseManager(dev);
+                TextTokenizer trainTokenizer = teacher.tokenizer().withMaxLength(maxLength)) {
+            Encoder teacherEncoder = teacher.encoder();
+            EncoderConfig tc = teacherEncoder.config();
+
+            UnlabelledCorpus.Texts corpus = UnlabelledCorpus.load(corpusSize, seed);
+            LOG.info("corpus: {} texts ({} WordNet, {} newsgroup paragraphs); {} dropped as STS test sentences",
+                    corpus.texts().size(), corpus.wordNet(), corpus.newsgroups(), corpus.droppedAsStsTest());
+            TextPipeline pipeline = TextPipeline.unlabelled(trainTokenizer);
+            List<TokenizedExample> examples = new ArrayList<>(corpus.texts().size());
+            for (String t : corpus.texts()) {
+                examples.add(pipeline.tokenize(TextExample.of(t)));
+            }
+            ExampleBatchSource data = new ExampleBatchSource(examples, batchSize, LabelKind.NONE, null,
+                    tc.padTokenId(), seed);
+
+            Encoder studentEncoder = buildStudent(teacherEncoder, studentManager);
+            LOG.info("teacher {}: {} parameters; student: {} parameters ({})", teacher.source(),
+                    teacherEncoder.parameterCount(), studentEncoder.parameterCount(), studentEncoder.config());
+
+            DistillationLoss loss = WeightedSumLoss.builder()
+                    .add("pooled_cosine", wCosine, HiddenStateLoss.pooledCosine())
+                    .add("hidden_mse", wHidden, HiddenStateLoss.tinyBertHidden())
+                    .add("embedding_mse", wEmbedding, HiddenStateLoss.tinyBertEmbedding())
+                    .add("attention_mse", wAttention, AttentionLoss.tinyBert())
+                    .build();
+            TrainerConfig config = TrainerConfig.builder()
+                    .setSteps(steps)
+                    .optLearningRate(learningRate)
+                    .optWarmupFraction(0.05)
+                    .optSchedule(TrainerConfig.Schedule.LINEAR)
+                    .optWeightDecay(0.01f)
+                    .optClipNorm(1.0f)
+                    .optLogInterval(10)
+                    .optCheckpointInterval(Math.max(50, steps / 4))
+                    .optEvalInterval(evalEvery > 0 ? evalEvery : steps)
+                    .optKeepLast(2)
+                    .optSeed(seed)
+                    .optDevices(dev, dev)
+                    .build();
+            EncoderStudent student = new EncoderStudent(studentEncoder);
+            DistillationTrainer trainer = new DistillationTrainer(new EncoderTeacher(teacherEncoder), student, loss, config)
+                    .setEvaluator(StsEvaluation.evaluator(sts, teacher.tokenizer(), teacher.pooling()));
+            long start = System.nanoTime();
+            TrainingResult result = trainer.fit(data, out);
+            double trainMinutes = (System.nanoTime() - start) / 60e9;
+            LOG.info("training: {} of {} steps in {} min", result.step(), result.totalSteps(),
+                    String.format(Locale.ROOT, "%.1f", trainMinutes));
+
+            HfDirectory.save(studentEncoder, teacher.tokenizer(), out.resolve("student"));
+
+            List<String> speedTexts = new ArrayList<>();
+            sts.subsets().forEach(s -> s.pairs().forEach(p -> speedTexts.add(p.first())));
+            List<String> speedSample = speedTexts.subList(0, Math.min(512, speedTexts.size()));
+
+            List<Row> rows = new ArrayList<>();
+            rows.add(measure("teacher " + teacher.source(), RunSummary.Role.TEACHER, teacherEncoder, teacher, sts,
+                    speedSample));
+            rows.add(measure("student " + studentName(), RunSummary.Role.STUDENT, studentEncoder, teacher, sts,
+                    speedSample));
+            if (!reference.equalsIgnoreCase("none")) {
+                try (LoadedModel ref = ModelLoader.load(reference, dev, 128)) {
+                    rows.add(measure("reference " + ref.source(), RunSummary.Role.REFERENCE, ref.encoder(), ref, sts,
+                            speedSample));
+                }
+            }
+            print(rows, corpus, result, trainMinutes);
+            writeReport(rows, corpus, result, config);
+        }
+        return 0;
+    }
+
+    private Encoder buildStudent(Encoder teacher, NDManager manager) {
+        if (studentInit != null) {
+            return HfDirectory.load(studentInit, manager).encoder();
+        }
+        EncoderConfig tc = teacher.config();
+        switch (student) {
+            case SIX_LAYER:
+                return Students.everyOtherLayer(teacher, null, manager, seed);
+            case TINYBERT4:
+                EncoderConfig c = EncoderConfig.tinyBert4().toBuilder().setVocabSize(tc.vocabSize())
+                        .optMaxPositions(tc.maxPositions()).optTypeVocabSize(tc.typeVocabSize())
+                        .optLayerNormEps(tc.layerNormEps()).optHiddenAct(tc.hiddenAct()).build();
+                return Students.fromConfig(c, teacher.pooling(), null, manager, seed);
+            default:
+                throw new IllegalStateException("unknown student " + student);
+        }
+    }
+
+    private String studentName() {
+        if (studentInit != null) {
+            return "from " + studentInit;
+        }
+        return student == StudentKind.SIX_LAYER ? "6-layer (teacher layers 0,2,...)" : "TinyBERT-4 (random init)";
+    }
+
+    private record Row(String name, RunSummary.Role role, long parameters, StsEvaluator.Result sts,
+            Throughput.Result speed) {}
+
+    private static Row measure(String name, RunSummary.Role role, Encoder encoder, LoadedModel tokenizerOwner,
+            StsEvaluator sts, List<String> speedSample) {
+        LOG.info("scoring {} on STS ...", name);
+        StsEvaluator.Result r = StsEvaluation.score(sts, encoder, tokenizerOwner.tokenizer(), tokenizerOwner.manager(),
+                encoder.pooling());
+        Throughput.Result speed = Throughput.measure(encoder, tokenizerOwner.tokenizer(), tokenizerOwner.manager(),
+                speedSample, 32, 3);
+        return new Row(name, role, encoder.parameterCount(), r, speed);
+    }
+
+    private void print(List<Row> rows, UnlabelledCorpus.Texts corpus, TrainingResult result, double minutes) {
+        Row t = rows.get(0);
+        System.out.printf(Locale.ROOT, "%n%-44s %12s %9s %9s %10s %9s %10s %9s%n", "model", "parameters", "STS mean",
+                "pooled", "retention", "params", "sent/s", "speed-up");
+        for (Row r : rows) {
+            System.out.printf(Locale.ROOT, "%-44s %,12d %9.2f %9.2f %9.1f%% %8.2fx %10.0f %8.2fx%n", r.name(),
+                    r.parameters(), r.sts().mean(), r.sts().pooled(), 100 * r.sts().mean() / t.sts().mean(),
+                    (double) r.parameters() / t.parameters(), r.speed().sentencesPerSecond(),
+                    r.speed().sentencesPerSecond() / t.speed().sentencesPerSecond());
+        }
+        System.out.printf(Locale.ROOT, "%ntrained %d steps in %.1f min on %,d texts (%d dropped as STS test sentences);"
+                + " student exported to %s; report: %s%n", result.step(), minutes, corpus.texts().size(),
+                corpus.droppedAsStsTest(), out.resolve("student"), out.resolve("report.html"));
+    }
+
+    private void writeReport(List<Row> rows, UnlabelledCorpus.Texts corpus, TrainingResult result, TrainerConfig config)
+            throws java.io.IOException {
+        RunSummary.Builder b = RunSummary.builder("Sentence-embedding distillation: " + teacherName + " → " + studentName())
+                .command("./distill embeddings --student " + student.name().toLowerCase(Locale.ROOT).replace('_', '-')
+                        + " --steps " + steps + " --batch-size " + batchSize)
+                .notes(String.format(Locale.ROOT, "%,d training texts (WordNet glosses and usages, newsgroup paragraphs);"
+                        + " %d dropped as STS test sentences. Trained %d steps. STS: SemEval 2012 + 2013 test,"
+                        + " Spearman x100 of cosine similarity; speed: %d STS sentences, batch 32, median of 3 passes.",
+                        corpus.texts().size(), corpus.droppedAsStsTest(), result.step(), 512));
+        for (Row r : rows) {
+            b.model(RunSummary.Model.builder(r.name(), r.role()).parameters(r.parameters()).sizeBytes(r.parameters() * 4)
+                    .latencyMs(r.speed().msPerBatch()).sentencesPerSecond(r.speed().sentencesPerSecond())
+                    .metric("sts_mean", r.sts().mean()).metric("sts_pooled", r.sts().pooled()).build());
+        }
+        b.config(java.util.Map.of("steps", steps, "batch_size", batchSize, "max_length", maxLength, "lr", learningRate,
+                "w_cosine", wCosine, "w_hidden", wHidden, "w_embedding", wEmbedding, "w_attention", wAttention,
+                "seed", seed));
+        ReportWriter.write(out, b.build());
+    }
+
+    /** Parses six-layer / tinybert4. */
+    static final class StudentConverter implements picocli.CommandLine.ITypeConverter<StudentKind> {
+        @Override
+        public StudentKind convert(String value) {
+            switch (value.trim().toLowerCase(Locale.ROOT)) {
+                case "six-layer":
+                case "6-layer":
+                case "six_layer":
+                    return StudentKind.SIX_LAYER;
+                case "tinybert4":
+                case "tinybert-4":
+                    return StudentKind.TINYBERT4;
+                default:
+                    throw new IllegalArgumentException("student '" + value + "' is unknown; use six-layer or tinybert4");
+            }
+        }
+    }
+}
