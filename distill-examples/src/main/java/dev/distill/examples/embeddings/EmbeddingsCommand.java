@@ -95,13 +95,13 @@ public final class EmbeddingsCommand implements Callable<Integer> {
     @Option(names = "--w-cosine", defaultValue = "1.0", description = "Weight of the pooled-embedding cosine loss (default: ${DEFAULT-VALUE}).")
     double wCosine;
 
-    @Option(names = "--w-hidden", defaultValue = "0.05", description = "Weight of the hidden-state MSE over mapped layers (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--w-hidden", defaultValue = "0.1", description = "Weight of the hidden-state MSE over mapped layers (default: ${DEFAULT-VALUE}).")
     double wHidden;
 
-    @Option(names = "--w-embedding", defaultValue = "0.05", description = "Weight of the embedding-layer MSE (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--w-embedding", defaultValue = "0.1", description = "Weight of the embedding-layer MSE (default: ${DEFAULT-VALUE}).")
     double wEmbedding;
 
-    @Option(names = "--w-attention", defaultValue = "0.001", description = "Weight of the attention-score MSE (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--w-attention", defaultValue = "0.0002", description = "Weight of the attention-score MSE (default: ${DEFAULT-VALUE}).")
     double wAttention;
 
     @Option(names = "--reference", defaultValue = "all-MiniLM-L6-v2", paramLabel = "<name|path|none>",
@@ -160,14 +160,16 @@ public final class EmbeddingsCommand implements Callable<Integer> {
                     .optClipNorm(1.0f)
                     .optLogInterval(10)
                     .optCheckpointInterval(Math.max(50, steps / 4))
-                    .optEvalInterval(evalEvery > 0 ? evalEvery : steps)
+                    .optEvalInterval(evalEvery > 0 ? evalEvery : 0)
                     .optKeepLast(2)
                     .optSeed(seed)
                     .optDevices(dev, dev)
                     .build();
             EncoderStudent student = new EncoderStudent(studentEncoder);
-            DistillationTrainer trainer = new DistillationTrainer(new EncoderTeacher(teacherEncoder), student, loss, config)
-                    .setEvaluator(StsEvaluation.evaluator(sts, teacher.tokenizer(), teacher.pooling()));
+            DistillationTrainer trainer = new DistillationTrainer(new EncoderTeacher(teacherEncoder), student, loss, config);
+            if (evalEvery > 0) {
+                trainer.setEvaluator(StsEvaluation.evaluator(sts, teacher.tokenizer(), teacher.pooling()));
+            }
             long start = System.nanoTime();
             TrainingResult result = trainer.fit(data, out);
             double trainMinutes = (System.nanoTime() - start) / 60e9;
@@ -252,7 +254,7 @@ public final class EmbeddingsCommand implements Callable<Integer> {
 
     private void writeReport(List<Row> rows, UnlabelledCorpus.Texts corpus, TrainingResult result, TrainerConfig config)
             throws java.io.IOException {
-        RunSummary.Builder b = RunSummary.builder("Sentence-embedding distillation: " + teacherName + " → " + studentName())
+        RunSummary.Builder b = RunSummary.builder(teacherName + " → " + studentName())
                 .command("./distill embeddings --student " + student.name().toLowerCase(Locale.ROOT).replace('_', '-')
                         + " --steps " + steps + " --batch-size " + batchSize)
                 .notes(String.format(Locale.ROOT, "%,d training texts (WordNet glosses and usages, newsgroup paragraphs);"

@@ -172,7 +172,7 @@ final class HtmlReport {
         if (ReportCharts.hasAny(m, RunMetrics.TrainPoint::loss)) {
             card(b, SvgCharts.line(ReportCharts.total(m), CHART_W, CHART_H), false);
         }
-        for (int i = 0; i < m.termNames().size(); i++) {
+        for (int i = 0; i < ReportCharts.topLevel(m.termNames()).size(); i++) {
             card(b, SvgCharts.line(ReportCharts.term(m, i), CHART_W, CHART_H), false);
         }
         b.append("</div>\n</section>\n");

@@ -40,7 +40,7 @@ final class ReportCharts {
     /** Every loss term, and the total, over steps on one chart: the report's main chart. */
     static LineChart allTerms(RunMetrics m, String title) {
         List<LineChart.Series> series = new ArrayList<>();
-        List<String> terms = m.termNames();
+        List<String> terms = topLevel(m.termNames());
         for (int i = 0; i < terms.size(); i++) {
             String t = terms.get(i);
             series.add(series(m, t, p -> p.terms().getOrDefault(t, Double.NaN), termColor(i), true));
@@ -57,12 +57,35 @@ final class ReportCharts {
                 List.of(series(m, "total", TrainPoint::loss, TOTAL, true)), List.of(), LineChart.Scale.AUTO);
     }
 
-    /** Term {@code i} of {@link RunMetrics#termNames()} alone. */
+    /**
+     * Top-level term {@code i} of {@link #topLevel}, with its parts ({@code term/part}, e.g. one
+     * per mapped layer pair) drawn beside it.
+     */
     static LineChart term(RunMetrics m, int i) {
-        String t = m.termNames().get(i);
-        return new LineChart(t, "step", "loss term",
-                List.of(series(m, t, p -> p.terms().getOrDefault(t, Double.NaN), termColor(i), true)),
-                List.of(), LineChart.Scale.AUTO);
+        String t = topLevel(m.termNames()).get(i);
+        List<LineChart.Series> series = new ArrayList<>();
+        series.add(series(m, t, p -> p.terms().getOrDefault(t, Double.NaN), termColor(0), true));
+        int c = 1;
+        for (String part : m.termNames()) {
+            if (part.startsWith(t + "/")) {
+                series.add(series(m, part, p -> p.terms().getOrDefault(part, Double.NaN), termColor(c++), true));
+            }
+        }
+        return new LineChart(t, "step", "loss term", series, List.of(), LineChart.Scale.AUTO);
+    }
+
+    /**
+     * The terms that are not parts of another ({@code hidden_mse} but not {@code hidden_mse/s1_t2});
+     * all terms when none is top-level.
+     */
+    static List<String> topLevel(List<String> terms) {
+        List<String> top = new ArrayList<>();
+        for (String t : terms) {
+            if (!t.contains("/")) {
+                top.add(t);
+            }
+        }
+        return top.isEmpty() ? terms : top;
     }
 
     /**
