@@ -155,8 +155,14 @@ public final class StsData {
         return s.length() <= 80 ? s : s.substring(0, 77) + "...";
     }
 
-    /** Lower-cases and collapses whitespace: the form used to keep STS test text out of training. */
+    /**
+     * The form used to keep STS test text out of training: lower case, whitespace collapsed, and
+     * trailing punctuation and surrounding quotes removed (STS's OnWN sentences are WordNet
+     * glosses with a full stop added, so a plain comparison would miss them).
+     */
     public static String normalize(String text) {
-        return text.toLowerCase(Locale.ROOT).trim().replaceAll("\\s+", " ");
+        String s = text.toLowerCase(Locale.ROOT).trim().replaceAll("\\s+", " ");
+        s = s.replaceAll("^[\"'`]+|[\"'`]+$", "");
+        return s.replaceAll("[\\s.;,:!?]+$", "");
     }
 }
