@@ -164,18 +164,37 @@ public record PrunePlan(EncoderConfig teacher, EncoderConfig student, int[] laye
         double[][] neuronScores = stats == null ? null : stats.neuronScores(score);
         for (int i = 0; i < layers.length; i++) {
             int l = layers[i];
-            sb.append(String.format(Locale.ROOT, "layer %d (teacher %d): heads %s%s; FFN %d of %d%s%n", i, l,
+            sb.append(String.format(Locale.ROOT, "layer %d (teacher %d): heads %s%s; FFN %d of %d%s", i, l,
                     Arrays.toString(heads[i]), headScores == null ? "" : share(headScores[l], heads[i]),
                     neurons[i].length, teacher.intermediateSize(),
                     neuronScores == null ? "" : share(neuronScores[l], neurons[i])));
+            if (student.headSize() < teacher.headSize()) {
+                sb.append(String.format(Locale.ROOT, "; head dims %d of %d", student.headSize(), teacher.headSize()));
+                if (stats != null) {
+                    double qk = 0;
+                    double v = 0;
+                    for (int h = 0; h < heads[i].length; h++) {
+                        qk += fraction(stats.queryKeyDimScores(l, heads[i][h]), queryKeyDims[i][h]);
+                        v += fraction(stats.valueDimScores(l, heads[i][h], score), valueDims[i][h]);
+                    }
+                    sb.append(String.format(Locale.ROOT, " (q/k %.1f%%, v %.1f%% of the score)",
+                            100 * qk / heads[i].length, 100 * v / heads[i].length));
+                }
+            }
+            sb.append(System.lineSeparator());
         }
         return sb.toString();
     }
 
     private static String share(double[] scores, int[] kept) {
         double all = Arrays.stream(scores).sum();
+        return all > 0 ? String.format(Locale.ROOT, " (%.1f%% of the score)", 100 * fraction(scores, kept)) : "";
+    }
+
+    private static double fraction(double[] scores, int[] kept) {
+        double all = Arrays.stream(scores).sum();
         double k = Arrays.stream(kept).mapToDouble(i -> scores[i]).sum();
-        return all > 0 ? String.format(Locale.ROOT, " (%.1f%% of the score)", 100 * k / all) : "";
+        return all > 0 ? k / all : 1;
     }
 
     private static String format(double[] v) {
