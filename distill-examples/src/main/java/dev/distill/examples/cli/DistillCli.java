@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Knowledge distillation of Transformer encoders on DJL.",
-        subcommands = {EncodeCommand.class, StsCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {EncodeCommand.class, StsCommand.class, PruneCommand.class, CommandLine.HelpCommand.class})
 public final class DistillCli implements Runnable {
 
     @CommandLine.Spec
