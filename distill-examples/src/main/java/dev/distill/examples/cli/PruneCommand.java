@@ -25,10 +25,11 @@ import picocli.CommandLine.Option;
 
 /** {@code ./distill prune}: a narrower, shallower student cut out of a teacher by measured importance. */
 @Command(name = "prune", mixinStandardHelpOptions = true,
-        description = {"Initialise a smaller student from a teacher by structured pruning: run the teacher on",
-                "calibration text, rank layers (Block Influence), attention heads and their dimensions, FFN",
-                "neurons and hidden channels by importance, keep the most important and slice every tensor.",
-                "Writes a Hugging Face directory. Sizes left out keep the teacher's. See docs/pruning.md."})
+        description = "Initialise a smaller student from a teacher by structured pruning: run the teacher on"
+                + " calibration text, rank layers (Block Influence), attention heads and their dimensions, FFN"
+                + " neurons and hidden channels by importance, keep the most important and slice every tensor."
+                + " Writes a Hugging Face directory and prints what was kept. Sizes left out keep the teacher's."
+                + " See docs/pruning.md.")
 public final class PruneCommand implements Callable<Integer> {
 
     @Option(names = "--teacher", required = true, paramLabel = "<name|path>",
@@ -66,9 +67,10 @@ public final class PruneCommand implements Callable<Integer> {
                     + " (magnitude alone) (default: ${DEFAULT-VALUE}).")
     String score;
 
-    @Option(names = "--layer-selection", defaultValue = "block-influence", paramLabel = "block-influence|uniform",
-            description = "Which teacher layers to keep: those that change their input most, or evenly spaced"
-                    + " (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--layer-selection", defaultValue = "block-influence-keep-last",
+            paramLabel = "block-influence-keep-last|block-influence|uniform",
+            description = "Which teacher layers to keep: the last plus those that change their input most, only"
+                    + " those that change their input most, or evenly spaced (default: ${DEFAULT-VALUE}).")
     String layerSelection;
 
     @Option(names = "--teacher-layers", paramLabel = "i,j,...",

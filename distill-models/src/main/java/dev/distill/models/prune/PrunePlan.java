@@ -82,9 +82,21 @@ public record PrunePlan(EncoderConfig teacher, EncoderConfig student, int[] laye
             LayerSelection layerSelection) {
         EncoderConfig t = stats.config();
         EncoderConfig s = target.studentConfig(t);
-        int[] layers = layerSelection == LayerSelection.UNIFORM
-                ? IntStream.range(0, s.numLayers()).map(i -> (int) ((long) i * t.numLayers() / s.numLayers())).toArray()
-                : top(stats.blockInfluence(), s.numLayers());
+        int[] layers;
+        switch (layerSelection) {
+            case UNIFORM:
+                layers = IntStream.range(0, s.numLayers())
+                        .map(i -> (int) ((long) i * t.numLayers() / s.numLayers())).toArray();
+                break;
+            case BLOCK_INFLUENCE_KEEP_LAST:
+                double[] bi = stats.blockInfluence();
+                bi[t.numLayers() - 1] = Double.POSITIVE_INFINITY;
+                layers = top(bi, s.numLayers());
+                break;
+            default:
+                layers = top(stats.blockInfluence(), s.numLayers());
+                break;
+        }
         return forLayers(stats, s, layers, score);
     }
 

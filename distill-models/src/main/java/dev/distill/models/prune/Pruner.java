@@ -76,9 +76,9 @@ public final class Pruner {
             }
         }
 
-        /** Contribution scores, Block Influence layer selection, batches of 32. */
+        /** Contribution scores, the last layer plus the highest Block Influence, batches of 32. */
         public static Options defaults() {
-            return new Options(ImportanceScore.CONTRIBUTION, LayerSelection.BLOCK_INFLUENCE, 32);
+            return new Options(ImportanceScore.CONTRIBUTION, LayerSelection.BLOCK_INFLUENCE_KEEP_LAST, 32);
         }
     }
 

@@ -262,6 +262,15 @@ class PrunerTest {
         PrunePlan plan = PrunePlan.select(stats, new PruneTarget(2, H, A, 0, F), ImportanceScore.CONTRIBUTION,
                 LayerSelection.BLOCK_INFLUENCE);
         assertArrayEquals(new int[] {0, 2}, plan.layers());
+        // one layer: plain Block Influence takes the larger of layers 0 and 2; keep-last must take 2
+        PruneTarget oneLayer = new PruneTarget(1, H, A, 0, F);
+        int larger = bi[0] > bi[2] ? 0 : 2;
+        assertArrayEquals(new int[] {larger}, PrunePlan.select(stats, oneLayer, ImportanceScore.CONTRIBUTION,
+                LayerSelection.BLOCK_INFLUENCE).layers());
+        assertArrayEquals(new int[] {2}, PrunePlan.select(stats, oneLayer, ImportanceScore.CONTRIBUTION,
+                LayerSelection.BLOCK_INFLUENCE_KEEP_LAST).layers());
+        assertArrayEquals(new int[] {0, 2}, PrunePlan.select(stats, new PruneTarget(2, H, A, 0, F),
+                ImportanceScore.CONTRIBUTION, LayerSelection.BLOCK_INFLUENCE_KEEP_LAST).layers());
         Encoder student = Pruner.apply(teacher, plan, manager);
         for (TokenBatch b : batches(15, 2)) {
             assertSameOutputs(teacher.forward(b, false), student.forward(b, false), 1e-4f);
