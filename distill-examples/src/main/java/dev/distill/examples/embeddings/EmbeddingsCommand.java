@@ -12,6 +12,7 @@ import dev.distill.core.loss.DistillationLoss;
 import dev.distill.core.train.DistillationTrainer;
 import dev.distill.core.train.TrainerConfig;
 import dev.distill.core.train.TrainingResult;
+import dev.distill.examples.common.StsCache;
 import dev.distill.examples.common.StsEvaluation;
 import dev.distill.examples.common.UnlabelledCorpus;
 import dev.distill.examples.report.ReportWriter;
@@ -166,7 +167,8 @@ public final class EmbeddingsCommand implements Callable<Integer> {
                     .optDevices(dev, dev)
                     .build();
             EncoderStudent student = new EncoderStudent(studentEncoder);
-            DistillationTrainer trainer = new DistillationTrainer(new EncoderTeacher(teacherEncoder), student, loss, config);
+            EncoderTeacher frozenTeacher = new EncoderTeacher(teacherEncoder);
+            DistillationTrainer trainer = new DistillationTrainer(frozenTeacher, student, loss, config);
             if (evalEvery > 0) {
                 trainer.setEvaluator(StsEvaluation.evaluator(sts, teacher.tokenizer(), teacher.pooling()));
             }
@@ -182,15 +184,16 @@ public final class EmbeddingsCommand implements Callable<Integer> {
             sts.subsets().forEach(s -> s.pairs().forEach(p -> speedTexts.add(p.first())));
             List<String> speedSample = speedTexts.subList(0, Math.min(512, speedTexts.size()));
 
+            StsCache cache = new StsCache(out.toAbsolutePath().getParent().resolve(".sts-cache"));
             List<Row> rows = new ArrayList<>();
             rows.add(measure("teacher " + teacher.source(), RunSummary.Role.TEACHER, teacherEncoder, teacher, sts,
-                    speedSample));
+                    speedSample, cache, frozenTeacher.fingerprint()));
             rows.add(measure("student " + studentName(), RunSummary.Role.STUDENT, studentEncoder, teacher, sts,
-                    speedSample));
+                    speedSample, null, null));
             if (!reference.equalsIgnoreCase("none")) {
                 try (LoadedModel ref = ModelLoader.load(reference, dev, 128)) {
                     rows.add(measure("reference " + ref.source(), RunSummary.Role.REFERENCE, ref.encoder(), ref, sts,
-                            speedSample));
+                            speedSample, cache, new EncoderTeacher(ref.encoder()).fingerprint()));
                 }
             }
             print(rows, corpus, result, trainMinutes);
@@ -227,11 +230,13 @@ public final class EmbeddingsCommand implements Callable<Integer> {
     private record Row(String name, RunSummary.Role role, long parameters, StsEvaluator.Result sts,
             Throughput.Result speed) {}
 
+    /** Scores STS (through {@code cache} for frozen models, when given) and measures speed. */
     private static Row measure(String name, RunSummary.Role role, Encoder encoder, LoadedModel tokenizerOwner,
-            StsEvaluator sts, List<String> speedSample) {
+            StsEvaluator sts, List<String> speedSample, StsCache cache, String fingerprint) {
         LOG.info("scoring {} on STS ...", name);
-        StsEvaluator.Result r = StsEvaluation.score(sts, encoder, tokenizerOwner.tokenizer(), tokenizerOwner.manager(),
-                encoder.pooling());
+        java.util.function.Supplier<StsEvaluator.Result> score = () -> StsEvaluation.score(sts, encoder,
+                tokenizerOwner.tokenizer(), tokenizerOwner.manager(), encoder.pooling());
+        StsEvaluator.Result r = cache == null ? score.get() : cache.get(fingerprint, score);
         Throughput.Result speed = Throughput.measure(encoder, tokenizerOwner.tokenizer(), tokenizerOwner.manager(),
                 speedSample, 32, 3);
         return new Row(name, role, encoder.parameterCount(), r, speed);
