@@ -144,9 +144,19 @@ public record TensorData(DType dtype, long[] shape, ByteBuffer data) {
 
     /**
      * Creates an NDArray: floating types become float32 (bf16 and fp16 converted here), integer
-     * types keep their type.
+     * types keep their type. The array owns its native storage: on CPU, DJL's {@code create}
+     * only borrows the memory of a Java buffer, and any alias of such an array (PyTorch's
+     * {@code to()} of the same device and type, {@code detach}, views) would read freed memory
+     * once the borrowing array is closed and collected.
      */
     public NDArray toNDArray(NDManager manager) {
+        NDArray borrowed = borrowedNDArray(manager);
+        NDArray owned = borrowed.duplicate();
+        borrowed.close();
+        return owned;
+    }
+
+    private NDArray borrowedNDArray(NDManager manager) {
         if (dtype.isFloating()) {
             float[] f = toFloats();
             return manager.create(FloatBuffer.wrap(f), djlShape(), DataType.FLOAT32);

@@ -400,9 +400,12 @@ public final class AdamW implements AutoCloseable {
 
     private NDArray toStateArray(TensorData t, NDArray param) {
         // TensorData.toNDArray yields float32 on the host manager's device; move and cast once.
+        // toDevice(sameDevice, true) and toType(sameType, false) return ALIASES in DJL's PyTorch
+        // engine, and a host array from TensorData borrows the memory of a Java buffer that dies
+        // with tmp: duplicate() gives the moment storage of its own before tmp is closed.
         try (NDManager tmp = stateManager.newSubManager(Device.cpu())) {
-            NDArray host = t.toNDArray(tmp);
-            NDArray onDevice = host.toDevice(param.getDevice(), true).toType(param.getDataType(), false);
+            NDArray host = t.toNDArray(tmp).duplicate();
+            NDArray onDevice = host.toDevice(param.getDevice(), false).toType(param.getDataType(), false);
             onDevice.attach(stateManager);
             return onDevice;
         }
