@@ -10,6 +10,7 @@ import dev.distill.core.data.TokenizedExample;
 import dev.distill.core.eval.StsEvaluator;
 import dev.distill.core.loss.DistillationLoss;
 import dev.distill.core.train.DistillationTrainer;
+import dev.distill.core.train.NonFiniteLossException;
 import dev.distill.core.train.TrainerConfig;
 import dev.distill.core.train.TrainingResult;
 import dev.distill.examples.common.StsCache;
@@ -173,7 +174,7 @@ public final class EmbeddingsCommand implements Callable<Integer> {
                 trainer.setEvaluator(StsEvaluation.evaluator(sts, teacher.tokenizer(), teacher.pooling()));
             }
             long start = System.nanoTime();
-            TrainingResult result = trainer.fit(data, out);
+            TrainingResult result = fitWithRetry(trainer, data);
             double trainMinutes = (System.nanoTime() - start) / 60e9;
             LOG.info("training: {} of {} steps in {} min", result.step(), result.totalSteps(),
                     String.format(Locale.ROOT, "%.1f", trainMinutes));
@@ -200,6 +201,20 @@ public final class EmbeddingsCommand implements Callable<Integer> {
             writeReport(rows, corpus, result, config);
         }
         return 0;
+    }
+
+    /**
+     * Trains, resuming once from the last good checkpoint if a non-finite value stops the run.
+     * Every step is seeded from (seed, step), so a genuinely diverging run fails again at the
+     * same step and the error is reported; a transient fault is survived and logged.
+     */
+    private TrainingResult fitWithRetry(DistillationTrainer trainer, ExampleBatchSource data) {
+        try {
+            return trainer.fit(data, out);
+        } catch (NonFiniteLossException e) {
+            LOG.warn("{}; retrying once from the last good checkpoint", e.getMessage());
+            return trainer.fit(data, out);
+        }
     }
 
     private Encoder buildStudent(Encoder teacher, NDManager manager) {
