@@ -86,7 +86,7 @@ public final class BenchCommand implements Callable<Integer> {
     int batch;
 
     @Option(names = "--steps", defaultValue = "20",
-            description = "Timed repetitions after warm-up: steps, inference passes, cache reads (default: ${DEFAULT-VALUE}).")
+            description = "Timed repetitions after warm-up: training steps and inference passes (default: ${DEFAULT-VALUE}).")
     int steps;
 
     @Option(names = "--warmup", defaultValue = "3", description = "Untimed repetitions first (default: ${DEFAULT-VALUE}).")
@@ -108,6 +108,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--cache-k", defaultValue = "8,32,128", split = ",",
             description = "Top-k values of the cache benchmark (default: ${DEFAULT-VALUE}).")
     List<Integer> cacheK;
+
+    @Option(names = "--cache-reads", defaultValue = "50",
+            description = "Timed batch reads per k after --warmup untimed ones (default: ${DEFAULT-VALUE}).")
+    int cacheReads;
 
     @Option(names = "--cache-examples", defaultValue = "256", description = "Examples cached per k (default: ${DEFAULT-VALUE}).")
     int cacheExamples;
@@ -142,6 +146,7 @@ public final class BenchCommand implements Callable<Integer> {
         requirePositive("--seq", seq);
         requirePositive("--batch", batch);
         requirePositive("--steps", steps);
+        requirePositive("--cache-reads", cacheReads);
         if (warmup < 0) {
             throw new IllegalArgumentException("--warmup (" + warmup + ") must be >= 0");
         }
@@ -165,10 +170,10 @@ public final class BenchCommand implements Callable<Integer> {
             emit(out, Machine.describe(dev));
             if (parts.contains(Part.STEP)) {
                 int n = matmulSize > 0 ? matmulSize : dev.isGpu() ? 8192 : 2048;
-                JsonObject mm = MatmulPeak.measure(models.manager(), n, Math.max(3, Math.min(steps, 10)));
-                emit(out, mm);
-                emit(out, StepBench.run(models, lossSpec, batch, seq, steps, warmup, seed,
-                        mm.get("flops_per_s").getAsDouble(), progress));
+                emit(out, MatmulPeak.measure(models.manager(), n, Math.max(3, Math.min(steps, 10))));
+                try (MatmulPeak interleaved = new MatmulPeak(models.manager(), n)) {
+                    emit(out, StepBench.run(models, lossSpec, batch, seq, steps, warmup, seed, interleaved, progress));
+                }
             }
             if (parts.contains(Part.INFERENCE)) {
                 try (NDManager m = models.manager().newSubManager()) {
@@ -181,7 +186,7 @@ public final class BenchCommand implements Callable<Integer> {
             if (parts.contains(Part.CACHE)) {
                 for (int k : cacheK) {
                     Path dir = work.resolve("cache-k" + k);
-                    emit(out, CacheBench.run(models, k, cacheExamples, batch, seq, steps, warmup, seed, dir, progress));
+                    emit(out, CacheBench.run(models, k, cacheExamples, batch, seq, cacheReads, warmup, seed, dir, progress));
                 }
             }
             if (parts.contains(Part.SOAK)) {

@@ -36,7 +36,8 @@ import java.util.Map;
  *
  * Reported: the median of each phase over the steps after warm-up, the median step, tokens/s
  * (B·T over the median step), the median per-step share of each phase, and the step's
- * analytic FLOPs ({@link Flops}) over the median step against a large matmul's FLOP/s.
+ * analytic FLOPs ({@link Flops}) over the median step against a large matmul's FLOP/s, the
+ * matmul timed once after every step so that both see the same load on a shared machine.
  */
 final class StepBench {
 
@@ -45,10 +46,11 @@ final class StepBench {
     private StepBench() {}
 
     static JsonObject run(BenchModels models, LossSpec losses, int batch, int seq, int steps, int warmup, long seed,
-            double matmulFlopsPerSecond, PrintStream progress) {
+            MatmulPeak matmul, PrintStream progress) {
         int total = warmup + steps;
         double[][] phase = new double[PHASES.length][steps];
         double[] stepSeconds = new double[steps];
+        double[] matmulSeconds = new double[steps];
         try (NDManager owner = models.manager().newSubManager()) {
             Engine engine = Engine.getInstance();
             engine.setRandomSeed((int) seed);
@@ -111,11 +113,15 @@ final class StepBench {
                             phase[p][i] = (stamps[p + 1] - stamps[p]) / 1e9;
                         }
                         stepSeconds[i] = s;
+                        matmulSeconds[i] = matmul.sample(); // under the load this step saw
                     }
                 }
             }
         }
-        return report(models, losses, batch, seq, steps, warmup, phase, stepSeconds, matmulFlopsPerSecond);
+        double matmulFlopsPerSecond = matmul.flops() / Stats.median(matmulSeconds);
+        JsonObject o = report(models, losses, batch, seq, steps, warmup, phase, stepSeconds, matmulFlopsPerSecond);
+        o.addProperty("matmul_n", matmul.n());
+        return o;
     }
 
     private static JsonObject report(BenchModels models, LossSpec losses, int batch, int seq, int steps, int warmup,

@@ -11,12 +11,13 @@ class FlopsAndRssTest {
 
     @Test
     void encoderFlopsCountEveryMatmulOnce() {
-        // B=2, T=4, H=8, A=2, d=4, F=16, one layer; products counted one by one (2·m·k·n each):
-        //   Q, K, V: 3 · 2·8·8·8 = 3,072     scores: 2 · (2·4·4·4) = 256 (B·A matrices of 4x4 from 4x4·4x4)
-        //   context: 256                     output: 2·8·8·8 = 1,024      FFN: 2·8·8·16 + 2·8·16·8 = 4,096
-        double byHand = 3072 + 256 * 2 + 256 * 2 + 1024 + 4096;
-        // scores per (b, a): (4 x 4)·(4 x 4) = 2·4·4·4 = 128; B·A = 4 of them = 512, same for context
-        assertEquals(3072 + 512 + 512 + 1024 + 4096, byHand);
+        // B=2, T=4, H=8, A=2, d=4, F=16, one layer; each product counted as 2·m·k·n:
+        //   Q, K, V   3 × (8 x 8)·(8 x 8)               3 · 2·8·8·8 = 3,072
+        //   scores    B·A = 4 × (4 x 4)·(4 x 4)         4 · 2·4·4·4 =   512
+        //   context   4 × (4 x 4)·(4 x 4)               4 · 2·4·4·4 =   512
+        //   output    (8 x 8)·(8 x 8)                       2·8·8·8 = 1,024
+        //   FFN       (8 x 8)·(8 x 16) + (8 x 16)·(16 x 8)          = 4,096
+        double byHand = 3072 + 512 + 512 + 1024 + 4096;
         assertEquals(byHand, Flops.encoderForward(2, 4, 1, 8, 2, 4, 16, 0));
         assertEquals(3 * byHand, Flops.encoderForward(2, 4, 3, 8, 2, 4, 16, 0));
         // MLM head over V = 10: transform 2·8·8·8 = 1,024, decoder 2·8·8·10 = 1,280

@@ -62,7 +62,7 @@ class BenchCommandTest {
         // teacher 2 x 32 (4 heads of 8, FFN 128), student 1 layer, B = 4, T = 16, V = 500
         Run r = run("bench", "--what", "all", "--teacher-layers", "2", "--student-layers", "1", "--hidden", "32",
                 "--heads", "4", "--vocab", "500", "--seq", "16", "--batch", "4", "--steps", "2", "--warmup", "1",
-                "--cache-k", "8,32", "--cache-examples", "12", "--matmul-size", "128", "--soak-steps", "30",
+                "--cache-k", "8,32", "--cache-examples", "12", "--cache-reads", "3", "--matmul-size", "128", "--soak-steps", "30",
                 "--soak-from", "10", "--soak-every", "10", "--device", "cpu", "--quiet");
         assertEquals(0, r.code(), r.err());
 
@@ -77,6 +77,7 @@ class BenchCommandTest {
 
         JsonObject step = of(r, "step").get(0);
         assertEquals(64, step.get("tokens_per_step").getAsLong());
+        assertEquals(128, step.get("matmul_n").getAsInt());
         positive(step, "step_s", "tokens_per_s", "achieved_flops_per_s", "matmul_flops_per_s", "efficiency");
         for (String phase : List.of("data", "teacher_forward", "student_forward", "loss", "backward", "optimizer")) {
             double s = step.getAsJsonObject("phase_s").get(phase).getAsDouble();
