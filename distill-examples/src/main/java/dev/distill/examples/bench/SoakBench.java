@@ -8,7 +8,9 @@ import dev.distill.core.train.TrainerConfig;
 import dev.distill.core.train.TrainingListener;
 import dev.distill.models.train.EncoderStudent;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -22,8 +24,16 @@ import java.util.TreeMap;
  *
  * <p>Reported: RSS at step {@code from} and at the last step, the growth between them in
  * percent, and the samples every {@code every} steps, with the Java heap's used and committed
- * sizes beside them (part of RSS is the heap, which the collector grows and shrinks on its
- * own).
+ * sizes beside them.
+ *
+ * <h2>The Java heap</h2>
+ *
+ * RSS counts a heap page only once it is first written. A JVM commits its heap up front but
+ * touches the young generation gradually, so without care RSS climbs by the young generation's
+ * size (hundreds of MB with default sizes) until the first collection, whatever the native side
+ * does. Run the soak with {@code JAVA_OPTS="-Xms512m -Xmx512m -XX:+AlwaysPreTouch"}: the whole
+ * heap is resident from the start, and a change of RSS is native memory. The line records
+ * whether the heap was pre-touched ({@code heap_pretouched}).
  */
 final class SoakBench {
 
@@ -40,6 +50,11 @@ final class SoakBench {
         }
         if (every < 1) {
             throw new IllegalArgumentException("--soak-every (" + every + ") must be positive");
+        }
+        boolean pretouched = heapPretouched();
+        if (!pretouched && progress != null) {
+            progress.println("bench soak: the Java heap is not pre-touched, so RSS also grows as the heap is first"
+                    + " used; for native memory alone run with JAVA_OPTS=\"-Xms512m -Xmx512m -XX:+AlwaysPreTouch\"");
         }
         Map<Long, long[]> samples = new TreeMap<>();
         long[] start = new long[1];
@@ -97,9 +112,18 @@ final class SoakBench {
         o.addProperty("from_step", from);
         o.addProperty("rss_kib_at_from", rssFrom);
         o.addProperty("rss_kib_at_end", rssEnd);
+        o.addProperty("rss_growth_kib", rssEnd - rssFrom);
         o.addProperty("rss_growth_percent", growth);
+        // with a pre-touched heap, RSS minus the committed heap is the JVM's and PyTorch's native memory
+        long nonHeapFrom = rssFrom - samples.get((long) from)[2];
+        long nonHeapEnd = rssEnd - samples.get((long) steps)[2];
+        o.addProperty("rss_minus_heap_kib_at_from", nonHeapFrom);
+        o.addProperty("rss_minus_heap_kib_at_end", nonHeapEnd);
+        o.addProperty("rss_minus_heap_growth_percent", 100.0 * (nonHeapEnd - nonHeapFrom) / nonHeapFrom);
         o.addProperty("limit_percent", LIMIT_PERCENT);
         o.addProperty("within_limit", growth <= LIMIT_PERCENT);
+        o.addProperty("heap_pretouched", pretouched);
+        o.addProperty("jvm_args", String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()));
         JsonObject series = new JsonObject();
         for (Map.Entry<Long, long[]> e : samples.entrySet()) {
             JsonObject s = new JsonObject();
@@ -110,6 +134,13 @@ final class SoakBench {
         }
         o.add("samples", series);
         return o;
+    }
+
+    /** Whether the JVM runs with -XX:+AlwaysPreTouch and an initial heap equal to its maximum. */
+    static boolean heapPretouched() {
+        List<String> args = ManagementFactory.getRuntimeMXBean().getInputArguments();
+        Runtime rt = Runtime.getRuntime();
+        return args.contains("-XX:+AlwaysPreTouch") && rt.totalMemory() == rt.maxMemory();
     }
 
     /** {RSS, heap used, heap committed} in KiB. */
