@@ -28,13 +28,19 @@ import picocli.CommandLine.Option;
  * See {@code docs/benchmarks.md} for measured figures and the command lines.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Benchmark distillation: step throughput by phase (teacher forward, student forward,",
-                "loss, backward, optimiser) with achieved FLOP/s against a large matmul; teacher vs student",
-                "inference latency; teacher-output cache build/read rate and bytes per position; RSS over a",
-                "long run of the real trainer. One JSON object per measurement on stdout.",
-                "Defaults: a random 12x384 teacher (bge-small's shape) and a 6x384 student, batch 32,",
-                "sequence 128 (a few minutes per part on 2 CPU cores). The soak wants small shapes, e.g.",
-                "--what soak --teacher-layers 2 --student-layers 1 --hidden 64 --heads 4 --seq 32 --batch 8."})
+        description = {"Benchmark distillation; one JSON object per measurement on stdout:",
+                "  step       throughput split into teacher forward, student forward, loss,",
+                "             backward and optimiser, achieved FLOP/s against a large matmul",
+                "  inference  teacher vs student latency and speed-up (batch 1 and 32)",
+                "  cache      top-k cache build and read rates, bytes per position vs fp32",
+                "  soak       RSS over a long run of the real trainer",
+                "Defaults: a random 12x384 teacher (bge-small's shape), a 6x384 student,",
+                "batch 32 x 128 tokens: a few minutes per part on 2 CPU cores. The soak",
+                "wants small shapes and a pre-touched heap, e.g.",
+                "  JAVA_OPTS=\"-Xms256m -Xmx256m -XX:+AlwaysPreTouch\" ./distill bench --what soak",
+                "    --teacher-layers 2 --student-layers 1 --hidden 64 --heads 4 --seq 32",
+                "    --batch 8",
+                "See docs/benchmarks.md for measured figures."})
 public final class BenchCommand implements Callable<Integer> {
 
     /** The parts a run can measure. */
