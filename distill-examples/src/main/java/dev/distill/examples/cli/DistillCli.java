@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 dev.distill.examples.embeddings.EmbeddingsCommand.class,
                 PruneCommand.class,
+                dev.distill.examples.bench.BenchCommand.class,
                 EncodeCommand.class,
                 StsCommand.class,
                 CacheCommand.class,
