@@ -3,6 +3,7 @@ package dev.distill.losses;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.distill.core.Scalars;
 import dev.distill.core.data.TokenBatch;
 import dev.distill.core.loss.DistillationLoss;
 import dev.distill.core.loss.LossOutput;
@@ -94,7 +95,7 @@ public final class HardLabelLoss implements DistillationLoss {
                 NDArray nll = nll(zt, y, valid, 2); // (B, 2)
                 NDArray start = Ops.weightedMean(nll.get(":, 0"), valid.get(":, 0"));
                 NDArray end = Ops.weightedMean(nll.get(":, 1"), valid.get(":, 1"));
-                loss = start.add(end).div(2);
+                loss = Scalars.div(start.add(end), 2f);
                 break;
             }
             case REGRESSION: {

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.distill.core.ModelDims;
 import dev.distill.core.ModelOutputs;
+import dev.distill.core.Scalars;
 import dev.distill.core.loss.DistillationLoss;
 import dev.distill.core.loss.LossOutput;
 import dev.distill.core.loss.StepContext;
@@ -223,7 +224,7 @@ public final class MiniLmRelationLoss implements DistillationLoss {
             dr = a * d / relationHeads;
             heads = x.transpose(0, 2, 1, 3).reshape(b, len, relationHeads, dr).transpose(0, 2, 1, 3);
         }
-        return heads.matMul(heads.transpose(0, 1, 3, 2)).div((float) Math.sqrt(dr));
+        return Scalars.div(heads.matMul(heads.transpose(0, 1, 3, 2)), (float) Math.sqrt(dr));
     }
 
     /** Builds a {@link MiniLmRelationLoss}. Defaults: last layer, uniform mapping, models' own heads. */

@@ -6,6 +6,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.distill.core.ModelOutputs;
+import dev.distill.core.Scalars;
 import java.util.List;
 
 /**
@@ -73,7 +74,7 @@ final class Ops {
 
     /** The mean of {@code values}, or 0 when it is empty. */
     static NDArray meanOrZero(NDArray values) {
-        return values.sum().div((float) Math.max(values.size(), 1));
+        return Scalars.div(values.sum(), (float) Math.max(values.size(), 1));
     }
 
     /**
@@ -102,7 +103,7 @@ final class Ops {
      * exactly 0 (and a large negative, finite log-probability).
      */
     static NDArray temperedLogSoftmax(NDArray logits, double temperature, int axis, NDArray keep) {
-        NDArray z = temperature == 1.0 ? logits : logits.div((float) temperature);
+        NDArray z = temperature == 1.0 ? logits : Scalars.div(logits, (float) temperature);
         if (keep != null) {
             z = fillWhereNot(z, keep, negativeFill(z.getDataType()));
         }

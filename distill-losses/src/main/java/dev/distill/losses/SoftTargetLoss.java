@@ -1,6 +1,7 @@
 package dev.distill.losses;
 
 import ai.djl.ndarray.NDArray;
+import dev.distill.core.Scalars;
 import dev.distill.core.data.TokenBatch;
 import dev.distill.core.loss.DistillationLoss;
 import dev.distill.core.loss.LossOutput;
@@ -119,7 +120,7 @@ public final class SoftTargetLoss implements DistillationLoss {
             default:
                 throw new IllegalStateException("unknown layout " + layout);
         }
-        return LossOutput.of(name, loss.mul((float) (temperature * temperature)));
+        return LossOutput.of(name, Scalars.mul(loss, (float) (temperature * temperature)));
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.distill.losses;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.distill.core.Scalars;
 import dev.distill.core.loss.DistillationLoss;
 import dev.distill.core.loss.LossOutput;
 import dev.distill.core.loss.StepContext;
@@ -120,7 +121,7 @@ public final class TopKSoftTargetLoss implements DistillationLoss {
             }
         }
         NDArray loss = Ops.meanOrZero(rows);
-        return LossOutput.of(name, loss.mul((float) (temperature * temperature)));
+        return LossOutput.of(name, Scalars.mul(loss, (float) (temperature * temperature)));
     }
 
     /** Σ_k of p·(log p − log q) (KL) or −p·log q (CE), zero where p = 0; shape (n). */

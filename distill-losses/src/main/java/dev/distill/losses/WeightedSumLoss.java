@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import dev.distill.core.ModelDims;
+import dev.distill.core.Scalars;
 import dev.distill.core.loss.DistillationLoss;
 import dev.distill.core.loss.LossOutput;
 import dev.distill.core.loss.StepContext;
@@ -56,7 +57,7 @@ public final class WeightedSumLoss implements DistillationLoss {
                     terms.put(c.name() + "/" + e.getKey(), e.getValue());
                 }
             }
-            NDArray weighted = out.total().mul((float) c.weight());
+            NDArray weighted = Scalars.mul(out.total(), (float) c.weight());
             total = total == null ? weighted : total.add(weighted);
         }
         return new LossOutput(total, terms);

@@ -3,6 +3,7 @@ package dev.distill.core.optim;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.distill.core.Scalars;
 
 /**
  * Gradient accumulation: k micro-batches, one optimizer update.
@@ -60,8 +61,9 @@ public final class GradientAccumulation {
      * graph. The factor is a host scalar, so this does not wait for the device.
      */
     public NDArray scaleLoss(NDArray loss) {
+        // A natively owned constant: autograd saves it for backward, after this method returns.
         try (NDManager host = loss.getManager().newSubManager(Device.cpu())) {
-            return loss.mul(host.create(1f / microBatches));
+            return loss.mul(Scalars.of(host, 1f / microBatches));
         }
     }
 

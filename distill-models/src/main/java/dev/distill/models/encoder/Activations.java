@@ -1,6 +1,7 @@
 package dev.distill.models.encoder;
 
 import ai.djl.ndarray.NDArray;
+import dev.distill.core.Scalars;
 
 /** The feed-forward activations of {@link EncoderConfig.HiddenAct}. */
 public final class Activations {
@@ -17,8 +18,11 @@ public final class Activations {
                 return ai.djl.nn.Activation.gelu(x);
             case GELU_TANH:
                 // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
-                NDArray inner = x.pow(3).muli(0.044715f).addi(x).muli(SQRT_2_OVER_PI).tanh().addi(1f);
-                return inner.muli(x).muli(0.5f);
+                // Out of place: tanh's backward needs its output, which addi(1) would overwrite.
+                // Constants through Scalars: DJL's mul(Number) constant is freed before backward.
+                NDArray inner = Scalars.mul(Scalars.pow(x, 3f), 0.044715f).add(x);
+                NDArray t = Scalars.mul(inner, SQRT_2_OVER_PI).tanh().add(1f);
+                return Scalars.mul(t.mul(x), 0.5f);
             case RELU:
                 return ai.djl.nn.Activation.relu(x);
             default:

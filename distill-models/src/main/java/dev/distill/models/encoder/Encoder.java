@@ -14,6 +14,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import dev.distill.core.ModelDims;
 import dev.distill.core.ModelOutputs;
+import dev.distill.core.Scalars;
 import dev.distill.core.data.TokenBatch;
 import dev.distill.core.io.TensorData;
 import dev.distill.models.heads.Head;
@@ -348,7 +349,7 @@ public final class Encoder extends AbstractBlock {
             NDArray q = splitHeads(Tensors.linear(x, layer.qW, layer.qB), bsz, len, heads, d);
             NDArray k = splitHeads(Tensors.linear(x, layer.kW, layer.kB), bsz, len, heads, d);
             NDArray v = splitHeads(Tensors.linear(x, layer.vW, layer.vB), bsz, len, heads, d);
-            NDArray s = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).add(additiveMask); // (B, A, T, T)
+            NDArray s = Scalars.mul(q.matMul(k.transpose(0, 1, 3, 2)), scale).add(additiveMask); // (B, A, T, T)
             NDArray p = s.softmax(-1);
             NDArray ctx = Tensors.dropout(p, config.attentionDropout(), training).matMul(v) // (B, A, T, d)
                     .transpose(0, 2, 1, 3).reshape(bsz, len, (long) heads * d);
