@@ -27,7 +27,6 @@ import dev.distill.core.loss.DistillationLoss;
 import dev.distill.core.loss.LossOutput;
 import dev.distill.core.loss.StepContext;
 import dev.distill.core.optim.AdamW;
-import dev.distill.core.optim.GradientAccumulation;
 import dev.distill.core.optim.LearningRateSchedule;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -330,7 +329,6 @@ public class DistillationTrainer {
             throws IOException {
         long total = config.steps();
         LearningRateSchedule schedule = config.learningRateSchedule();
-        GradientAccumulation accumulation = new GradientAccumulation(config.accumulation());
         float clip = config.clipNorm() > 0 ? config.clipNorm() : Float.MAX_VALUE;
         Device studentDevice = student.device();
         Device teacherDevice = teacher.device();
@@ -363,8 +361,12 @@ public class DistillationTrainer {
                             ModelOutputs studentOut = studentForward(batch);
                             LossOutput out = computeLoss(new StepContext(teacherOut, studentOut, batch, t, stepManager));
                             requireScalar(out, t + 1);
+                            // Scaled with a scalar owned by the step: autograd keeps the factor
+                            // until backward, and GradientAccumulation.scaleLoss frees its host
+                            // scalar before that (its backing memory can be reused: garbage
+                            // gradients), so it is not used here.
                             collector.backward(config.accumulation() == 1
-                                    ? out.total() : accumulation.scaleLoss(out.total()));
+                                    ? out.total() : out.total().div((float) config.accumulation()));
                             keep(record, out, intervalManager);
                         }
                     }
@@ -441,7 +443,7 @@ public class DistillationTrainer {
             throw new IllegalStateException("computeLoss must return a scalar total, got shape "
                     + out.total().getShape() + " at step " + step + "; reduce it (e.g. .mean())");
         }
-        if (!out.total().hasGradient() && !out.total().getDataType().isFloating()) {
+        if (!out.total().getDataType().isFloating()) {
             throw new IllegalStateException("computeLoss returned a total of type " + out.total().getDataType()
                     + " at step " + step + "; it must be a floating-point scalar");
         }

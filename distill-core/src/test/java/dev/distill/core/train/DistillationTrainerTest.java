@@ -306,6 +306,28 @@ class DistillationTrainerTest {
         assertEquals(List.of(3L, 5L, 6L, 9L, 10L), steps);
     }
 
+    /**
+     * Two micro-batches of 4 per update give the update of one batch of 8 (the losses are means
+     * over examples): gradients accumulate across GradientCollectors and the loss is scaled by 1/2.
+     */
+    @Test
+    void gradientAccumulationEqualsTheLargerBatch() {
+        TinyModel big = student(0f);
+        TinyModel small = student(0f);
+        TrainerConfig.Builder c = config(4).optWarmupFraction(0).optLearningRate(0.01f);
+        new DistillationTrainer(TinyModel.frozen(teacherModel(), "t"), big, new ProjectedLoss(), c.build())
+                .fit(new SyntheticBatches(64, VOCAB, 9, 8, CLASSES, 7), tmp.resolve("big"));
+        new DistillationTrainer(TinyModel.frozen(teacherModel(), "t"), small, new ProjectedLoss(),
+                c.optAccumulation(2).build()).fit(new SyntheticBatches(64, VOCAB, 9, 4, CLASSES, 7), tmp.resolve("small"));
+        Map<String, float[]> a = big.weights();
+        Map<String, float[]> b = small.weights();
+        for (String k : a.keySet()) {
+            assertEquals(0, maxAbsDiff(a.get(k), b.get(k)), 2e-5, k);
+        }
+        // and the updates were not trivial
+        assertTrue(maxAbsDiff(a.get("layer.weight"), student(0f).weights().get("layer.weight")) > 1e-3);
+    }
+
     @Test
     void metricsPastTheResumedCheckpointAreDropped() throws IOException {
         Path run = tmp.resolve("run");
