@@ -120,7 +120,7 @@ class DistillNewsgroupsTest {
                     distilledAcc, 100 * distilledAcc / teacherAcc, r.step(), (t2 - t1) / 1e9);
             System.out.printf(Locale.ROOT, "control (hard labels of %d posts): %.4f = %.1f%% of the teacher (%.1f s)%n",
                     labelled.size(), controlAcc, 100 * controlAcc / teacherAcc, (t3 - t2) / 1e9);
-            assertTrue(teacherAcc > 0.8, "the teacher should learn the task: " + teacherAcc);
+            assertTrue(teacherAcc > 0.7, "the teacher should learn the task: " + teacherAcc);
             assertTrue(distilledAcc >= FRACTION * teacherAcc, "distilled " + distilledAcc + " < " + FRACTION
                     + " x teacher " + teacherAcc);
             assertTrue(controlAcc < FRACTION * teacherAcc, "control " + controlAcc + " reached " + FRACTION
