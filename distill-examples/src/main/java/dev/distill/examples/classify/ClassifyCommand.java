@@ -188,10 +188,15 @@ public final class ClassifyCommand implements Callable<Integer> {
                 teacherMetrics = FineTunedModel.metrics(teacherDir);
                 LOG.info("teacher loaded from {} (fine-tuned earlier)", teacherDir);
             } else {
-                teacher = fineTuneTeacher(pretrained.encoder(), data.classes(), train, padId, devAccuracy, teacherManager);
+                teacher = newTeacher(pretrained.encoder(), data.classes(), teacherManager);
                 EncoderStudent view = new EncoderStudent(teacher);
+                LOG.info("fine-tuning the teacher: {} steps of {} posts", teacherSteps, batchSize);
+                TrainingResult tuned = FineTunedModel.train(view, new HardLabelLoss(HardLabelLoss.Task.CLASSIFICATION),
+                        trainerConfig(teacherSteps, teacherLr, dev), batches(train, padId), devAccuracy,
+                        out.resolve("teacher-run"));
                 teacherMetrics = new LinkedHashMap<>();
-                teacherMetrics.put("dev_accuracy", devAccuracy.evaluate(view).primaryValue());
+                teacherMetrics.put("dev_accuracy",
+                        FineTunedModel.finalEvaluation(tuned, devAccuracy, view).primaryValue());
                 teacherMetrics.put("test_accuracy", testAccuracy.evaluate(view).primaryValue());
                 FineTunedModel.save(teacher, tokenizer, teacherDir, teacherSettings, teacherMetrics);
             }
@@ -234,11 +239,12 @@ public final class ClassifyCommand implements Callable<Integer> {
                     teacher.parameterCount(), teacherMetrics.get("dev_accuracy"), teacherMetrics.get("test_accuracy"),
                     speed(teacher, tokenizer, teacherManager, speedTexts)));
             rows.add(new Row("student " + studentName() + ", distilled", RunSummary.Role.STUDENT,
-                    studentEncoder.parameterCount(), devAccuracy.evaluate(studentModel).primaryValue(),
+                    studentEncoder.parameterCount(),
+                    FineTunedModel.finalEvaluation(result, devAccuracy, studentModel).primaryValue(),
                     testAccuracy.evaluate(studentModel).primaryValue(),
                     speed(studentEncoder, tokenizer, studentManager, speedTexts)));
             rows.add(new Row("same student, no teacher", RunSummary.Role.REFERENCE, baselineEncoder.parameterCount(),
-                    devAccuracy.evaluate(baselineModel).primaryValue(),
+                    FineTunedModel.finalEvaluation(baselineResult, devAccuracy, baselineModel).primaryValue(),
                     testAccuracy.evaluate(baselineModel).primaryValue(), null));
             print(rows, data, studentTrain.size(), result, baselineResult, teacherMinutes, studentMinutes,
                     baselineMinutes);
@@ -276,16 +282,12 @@ public final class ClassifyCommand implements Callable<Integer> {
         return s;
     }
 
-    private Encoder fineTuneTeacher(Encoder pretrained, List<String> classes, List<TokenizedExample> train, long padId,
-            Evaluator devAccuracy, NDManager manager) {
+    /** bge with a classification head: encoder weights from the pretrained model, the head seeded. */
+    private Encoder newTeacher(Encoder pretrained, List<String> classes, NDManager manager) {
         EncoderConfig c = pretrained.config();
         Encoder model = new Encoder(c, pretrained.pooling(), new ClassificationHead(c, classes, false));
         model.initializeWeights(manager, seed); // the head (pooler, classifier) keeps this initialisation
         model.loadState(manager, pretrained.stateDict(), false);
-        LOG.info("fine-tuning the teacher: {} steps of {} posts", teacherSteps, batchSize);
-        FineTunedModel.train(new EncoderStudent(model), new HardLabelLoss(HardLabelLoss.Task.CLASSIFICATION),
-                trainerConfig(teacherSteps, teacherLr, manager.getDevice()), batches(train, padId), devAccuracy,
-                out.resolve("teacher-run"));
         return model;
     }
 

@@ -11,6 +11,7 @@ import dev.distill.models.tokenizer.TextTokenizer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Random;
 import java.util.TreeSet;
 
 /**
@@ -33,8 +34,8 @@ record NewsgroupsSplits(List<TextExample> train, List<TextExample> dev, List<Tex
      * @param testSize at most this many test posts (a seeded sample), 0 for all
      */
     static NewsgroupsSplits load(TextTokenizer tokenizer, int devSize, int trainSize, int testSize, long seed) {
-        List<TextExample> all = read(Newsgroups.train(ErrorPolicy.FAIL), tokenizer);
-        List<TextExample> test = read(Newsgroups.test(ErrorPolicy.FAIL), tokenizer);
+        List<TextExample> all = read(Newsgroups.train(ErrorPolicy.FAIL));
+        List<TextExample> test = read(Newsgroups.test(ErrorPolicy.FAIL));
         if (devSize < 1 || devSize >= all.size()) {
             throw new IllegalArgumentException("--dev-size (" + devSize + ") must lie in [1, " + (all.size() - 1)
                     + "]: it holds out that many of the " + all.size() + " training posts for evaluation during"
@@ -44,30 +45,34 @@ record NewsgroupsSplits(List<TextExample> train, List<TextExample> dev, List<Tex
             throw new IllegalArgumentException("--train-size (" + trainSize + ") and --test-size (" + testSize
                     + ") must be >= 0 (0 means all)");
         }
-        Collections.shuffle(all, new java.util.Random(Seeds.random(seed, 1).nextLong()));
-        List<TextExample> dev = List.copyOf(all.subList(0, devSize));
+        TreeSet<String> classes = new TreeSet<>();
+        all.forEach(e -> classes.add(e.label()));
+        Collections.shuffle(all, new Random(Seeds.random(seed, 1).nextLong()));
+        List<TextExample> dev = all.subList(0, devSize);
         List<TextExample> train = all.subList(devSize, all.size());
         if (trainSize > 0 && trainSize < train.size()) {
             train = train.subList(0, trainSize);
         }
         if (testSize > 0 && testSize < test.size()) {
-            Collections.shuffle(test, new java.util.Random(Seeds.random(seed, 2).nextLong()));
+            Collections.shuffle(test, new Random(Seeds.random(seed, 2).nextLong()));
             test = test.subList(0, testSize);
         }
-        TreeSet<String> classes = new TreeSet<>();
-        all.forEach(e -> classes.add(e.label()));
-        return new NewsgroupsSplits(List.copyOf(train), dev, List.copyOf(test), List.copyOf(classes));
+        return new NewsgroupsSplits(cut(train, tokenizer), cut(dev, tokenizer), cut(test, tokenizer),
+                List.copyOf(classes));
     }
 
-    private static List<TextExample> read(RecordStream<TextExample> stream, TextTokenizer tokenizer) {
-        List<TextExample> out = new ArrayList<>();
+    private static List<TextExample> read(RecordStream<TextExample> stream) {
         try (stream) {
-            while (stream.hasNext()) {
-                TextExample e = stream.next();
-                out.add(new TextExample(firstTokens(tokenizer, e.text()), null, e.label(), e.origin()));
-            }
+            return new ArrayList<>(stream.toList());
         }
-        return out;
+    }
+
+    private static List<TextExample> cut(List<TextExample> posts, TextTokenizer tokenizer) {
+        List<TextExample> out = new ArrayList<>(posts.size());
+        for (TextExample e : posts) {
+            out.add(new TextExample(firstTokens(tokenizer, e.text()), null, e.label(), e.origin()));
+        }
+        return List.copyOf(out);
     }
 
     /** The prefix of {@code text} covered by the tokens the (truncating) tokenizer keeps. */

@@ -13,7 +13,9 @@ import picocli.CommandLine.Command;
         versionProvider = VersionProvider.class,
         description = "Knowledge distillation of Transformer encoders on DJL.",
         subcommands = {dev.distill.examples.embeddings.EmbeddingsCommand.class,
-                dev.distill.examples.classify.ClassifyCommand.class, EncodeCommand.class, StsCommand.class, CacheCommand.class, ReportCommand.class,
+                dev.distill.examples.classify.ClassifyCommand.class, dev.distill.examples.qa.QaCommand.class,
+                dev.distill.examples.custom.CustomLossExample.class,
+                EncodeCommand.class, StsCommand.class, CacheCommand.class, ReportCommand.class,
                 CommandLine.HelpCommand.class})
 public final class DistillCli implements Runnable {
 

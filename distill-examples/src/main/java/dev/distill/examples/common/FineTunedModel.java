@@ -6,10 +6,12 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.distill.core.data.BatchSource;
+import dev.distill.core.eval.Evaluation;
 import dev.distill.core.eval.Evaluator;
 import dev.distill.core.io.AtomicFiles;
 import dev.distill.core.loss.DistillationLoss;
 import dev.distill.core.train.DistillationTrainer;
+import dev.distill.core.train.TrainableModel;
 import dev.distill.core.train.TrainerConfig;
 import dev.distill.core.train.TrainingResult;
 import dev.distill.models.encoder.Encoder;
@@ -50,6 +52,15 @@ public final class FineTunedModel {
                 loss, config);
         trainer.setEvaluator(evaluator);
         return trainer.fit(data, runDir);
+    }
+
+    /**
+     * The evaluation of the model after its last step: the one {@code fit} made at the last step,
+     * or, when {@code fit} did no step (a finished run found in its directory), a new one.
+     */
+    public static Evaluation finalEvaluation(TrainingResult result, Evaluator evaluator, TrainableModel model) {
+        Evaluation last = result.lastEvaluation();
+        return last != null && result.completed() ? last : evaluator.evaluate(model);
     }
 
     /** Whether {@code dir} holds a cached model (weights and {@value #INFO}). */
