@@ -100,7 +100,7 @@ public final class ClassifyCommand implements Callable<Integer> {
     @Option(names = "--teacher-steps", defaultValue = "60", description = "Fine-tuning steps of the teacher (default: ${DEFAULT-VALUE}).")
     long teacherSteps;
 
-    @Option(names = "--teacher-lr", defaultValue = "5e-5", description = "Teacher's peak learning rate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--teacher-lr", defaultValue = "1.5e-4", description = "Teacher's peak learning rate (default: ${DEFAULT-VALUE}).")
     float teacherLr;
 
     @Option(names = "--steps", defaultValue = "80", description = "Steps of the student and of the baseline (default: ${DEFAULT-VALUE}).")
@@ -160,6 +160,7 @@ public final class ClassifyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         validate();
+        FineTunedModel.checkSettings(out.resolve("teacher"), teacherSettings());
         Device dev = Devices.parse(device);
         try (LoadedModel pretrained = ModelLoader.load(teacherName, dev, maxLength);
                 NDManager teacherManager = NDManager.newBaseManager(dev);

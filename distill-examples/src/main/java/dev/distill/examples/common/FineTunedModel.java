@@ -74,6 +74,20 @@ public final class FineTunedModel {
      * @throws IllegalArgumentException naming every setting that differs, and the fix
      */
     public static Encoder load(Path dir, Map<String, String> settings, NDManager manager) {
+        checkSettings(dir, settings);
+        return HfDirectory.load(dir, manager).encoder();
+    }
+
+    /**
+     * Checks, if {@code dir} holds a cached model, that it was trained with {@code settings}; does
+     * nothing when there is none. Cheap: call it before anything slow.
+     *
+     * @throws IllegalArgumentException naming every setting that differs, and the fix
+     */
+    public static void checkSettings(Path dir, Map<String, String> settings) {
+        if (!isCached(dir)) {
+            return;
+        }
         JsonObject info = readInfo(dir);
         JsonObject stored = info.has("settings") ? info.getAsJsonObject("settings") : new JsonObject();
         List<String> differences = new ArrayList<>();
@@ -88,7 +102,6 @@ public final class FineTunedModel {
                     + "settings (" + String.join("; ", differences) + "). Delete " + dir + " (and its training run "
                     + "directory) to train it again with these settings, or use another --out");
         }
-        return HfDirectory.load(dir, manager).encoder();
     }
 
     /** The metrics stored with a cached model (empty if none). */

@@ -98,7 +98,7 @@ public final class QaCommand implements Callable<Integer> {
     @Option(names = "--teacher-steps", defaultValue = "100", description = "Fine-tuning steps of the teacher (default: ${DEFAULT-VALUE}).")
     long teacherSteps;
 
-    @Option(names = "--teacher-lr", defaultValue = "1e-4", description = "Teacher's peak learning rate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--teacher-lr", defaultValue = "1.5e-4", description = "Teacher's peak learning rate (default: ${DEFAULT-VALUE}).")
     float teacherLr;
 
     @Option(names = "--steps", defaultValue = "150", description = "Student distillation steps (default: ${DEFAULT-VALUE}).")
@@ -146,6 +146,7 @@ public final class QaCommand implements Callable<Integer> {
             throw new IllegalArgumentException("give both --train and --dev (SQuAD v1.1 files), or neither for the"
                     + " WordNet QA demo");
         }
+        FineTunedModel.checkSettings(out.resolve("teacher"), teacherSettings());
         Device dev = Devices.parse(device);
         try (LoadedModel pretrained = ModelLoader.load(teacherName, dev, maxLength);
                 NDManager teacherManager = NDManager.newBaseManager(dev);
