@@ -71,12 +71,14 @@ import picocli.CommandLine.Option;
  * reported at the end on the newsgroups test split for all three.
  */
 @Command(name = "classify", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Fine-tune bge-small-en-v1.5 as a 3-newsgroups topic classifier (the teacher, cached in",
-                "<out>/teacher), distil it into a 6-layer student with soft targets at temperature T, hard labels",
-                "and hidden-state MSE (L = alpha*S + beta*D + w_hidden*H), train the same student without a teacher,",
-                "and report the test accuracy of all three.",
-                "Defaults take about 10 minutes on 2 CPU cores; for a GPU or a big machine try",
-                "--max-length 256 --teacher-steps 300 --steps 600 --batch-size 32 --augment 4."})
+        description = {"Fine-tune bge-small-en-v1.5 as a 3-newsgroups topic classifier (the",
+                "teacher, cached in <out>/teacher), distil it into a 6-layer student with",
+                "soft targets at temperature T, hard labels and hidden-state MSE",
+                "(L = alpha*S + beta*D + w_hidden*H), train the same student without a",
+                "teacher, and report the test accuracy of all three.",
+                "Defaults take about 10 minutes on 2 free CPU cores; for a GPU try",
+                "--max-length 256 --teacher-steps 300 --steps 600 --batch-size 32 --augment 4",
+                ""})
 public final class ClassifyCommand implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClassifyCommand.class);
@@ -138,7 +140,7 @@ public final class ClassifyCommand implements Callable<Integer> {
     @Option(names = "--train-size", defaultValue = "0", description = "Use at most N training posts, 0 for all (default: ${DEFAULT-VALUE}).")
     int trainSize;
 
-    @Option(names = "--test-size", defaultValue = "0", description = "Score a seeded sample of N test posts, 0 for all 1,795 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--test-size", defaultValue = "0", description = "Score a seeded sample of N test posts, 0 for all (default: ${DEFAULT-VALUE}).")
     int testSize;
 
     @Option(names = "--eval-every", defaultValue = "20", description = "Evaluate on the held-out posts every N steps, 0 for only at the end (default: ${DEFAULT-VALUE}).")

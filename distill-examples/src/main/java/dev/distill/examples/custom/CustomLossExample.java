@@ -49,9 +49,10 @@ import picocli.CommandLine.Option;
  * <pre>{@code ./distill custom-loss --steps 20}</pre>
  */
 @Command(name = "custom-loss", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"A user-written loss, once through the DistillationLoss interface and once through a trainer",
-                "subclass overriding computeLoss, each trained a few steps (bge-small-en-v1.5 -> 2 copied layers,",
-                "WordNet glosses). Takes about a minute on 2 CPU cores."})
+        description = {"A user-written loss, once through the DistillationLoss interface and once",
+                "through a trainer subclass overriding computeLoss, each trained a few steps",
+                "(bge-small-en-v1.5 -> 2 copied layers, WordNet glosses).",
+                ""})
 public final class CustomLossExample implements Callable<Integer> {
 
     /** Way 1: a loss is one method. (B, H) pooled embeddings; L = mean over B·H of (s − t)². */

@@ -57,14 +57,17 @@ import picocli.CommandLine.Option;
  * layers copied (DistilBERT's initialisation), distilled.
  */
 @Command(name = "qa", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Fine-tune bge-small-en-v1.5 for extractive QA (the teacher, cached in <out>/teacher) and distil",
-                "it into a student of copied layers with a trainer subclass whose loss is",
-                "alpha_ce * (start/end KL at T) + alpha_task * (hard span loss); SQuAD EM/F1 during training.",
-                "Data: --train/--dev SQuAD v1.1 files, or by default a QA set built from WordNet usage sentences",
-                "(question \"Which word means: <gloss>?\", context = a usage sentence, answer = the word).",
-                "Defaults take about 10 minutes on 2 CPU cores; for SQuAD on a GPU try",
-                "--train train-v1.1.json --dev dev-v1.1.json --max-length 384 --stride 128 --max-question-tokens 64",
-                "--teacher-steps 3000 --steps 5000 --batch-size 32."})
+        description = {"Fine-tune bge-small-en-v1.5 for extractive QA (the teacher, cached in",
+                "<out>/teacher) and distil it into a student of copied layers with a trainer",
+                "subclass whose loss is alpha_ce * (start/end KL at T) + alpha_task * (hard",
+                "span loss); SQuAD exact match and F1 are measured during training.",
+                "Data: --train/--dev SQuAD v1.1 files, or by default a QA set built from",
+                "WordNet usage sentences (question \"Which word means: <gloss>?\", context =",
+                "a usage sentence, answer = the word).",
+                "Defaults take about 10 minutes on 2 free CPU cores; for SQuAD on a GPU try",
+                "--train train-v1.1.json --dev dev-v1.1.json --max-length 384 --stride 128",
+                "--max-question-tokens 64 --teacher-steps 3000 --steps 5000 --batch-size 32",
+                ""})
 public final class QaCommand implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(QaCommand.class);
