@@ -63,8 +63,10 @@ import picocli.CommandLine.Option;
  *       softmax(z_s/T)) (Hinton et al. 2015), plus TinyBERT's intermediate hidden-state MSE (and
  *       optionally attention MSE) through the uniform layer mapping, optionally on TinyBERT-augmented
  *       posts.</li>
- *   <li>Baseline: the same student, same initial weights, same batches and steps, trained with
- *       hard labels only (no teacher).</li>
+ *   <li>Baseline: the same student architecture, same batches and steps, trained with hard
+ *       labels only (no teacher), initialised from the pretrained model's layers (what one has
+ *       without a teacher; {@code --baseline-init teacher} starts it from the fine-tuned teacher's
+ *       layers instead, exactly like the distilled student).</li>
  * </ol>
  *
  * Accuracy is measured during training on held-out training posts (never on test posts) and
@@ -99,13 +101,13 @@ public final class ClassifyCommand implements Callable<Integer> {
     @Option(names = "--max-length", defaultValue = "64", description = "Posts cut to N tokens (default: ${DEFAULT-VALUE}).")
     int maxLength;
 
-    @Option(names = "--teacher-steps", defaultValue = "60", description = "Fine-tuning steps of the teacher (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--teacher-steps", defaultValue = "100", description = "Fine-tuning steps of the teacher (default: ${DEFAULT-VALUE}).")
     long teacherSteps;
 
     @Option(names = "--teacher-lr", defaultValue = "1.5e-4", description = "Teacher's peak learning rate (default: ${DEFAULT-VALUE}).")
     float teacherLr;
 
-    @Option(names = "--steps", defaultValue = "80", description = "Steps of the student and of the baseline (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--steps", defaultValue = "60", description = "Steps of the student and of the baseline (default: ${DEFAULT-VALUE}).")
     long steps;
 
     @Option(names = "--lr", defaultValue = "1e-4", description = "Student's peak learning rate (default: ${DEFAULT-VALUE}).")
@@ -128,6 +130,12 @@ public final class ClassifyCommand implements Callable<Integer> {
 
     @Option(names = "--w-attention", defaultValue = "0", description = "Weight of the attention-score MSE (default: ${DEFAULT-VALUE}).")
     double wAttention;
+
+    @Option(names = "--baseline-init", defaultValue = "pretrained", paramLabel = "pretrained|teacher",
+            description = "Initial weights of the no-teacher student: the pretrained model's layers (what one has"
+                    + " without a teacher) or the fine-tuned teacher's, like the distilled student"
+                    + " (default: ${DEFAULT-VALUE}).")
+    String baselineInit;
 
     @Option(names = "--augment", defaultValue = "0",
             description = "TinyBERT augmentation: N extra copies of each training post for the student and the"
@@ -212,7 +220,8 @@ public final class ClassifyCommand implements Callable<Integer> {
 
             // 3. The distilled student and the baseline, from the same initial weights.
             Encoder studentEncoder = buildStudent(teacher, data.classes(), studentManager);
-            Encoder baselineEncoder = buildStudent(teacher, data.classes(), baselineManager);
+            Encoder baselineEncoder = buildStudent(baselineFromTeacher() ? teacher : pretrained.encoder(),
+                    data.classes(), baselineManager);
             LOG.info("teacher: {} parameters; student: {} parameters ({})", teacher.parameterCount(),
                     studentEncoder.parameterCount(), studentEncoder.config());
             TrainerConfig config = trainerConfig(steps, learningRate, dev);
@@ -246,7 +255,7 @@ public final class ClassifyCommand implements Callable<Integer> {
                     FineTunedModel.finalEvaluation(result, devAccuracy, studentModel).primaryValue(),
                     testAccuracy.evaluate(studentModel).primaryValue(),
                     speed(studentEncoder, tokenizer, studentManager, speedTexts)));
-            rows.add(new Row("same student, no teacher", RunSummary.Role.REFERENCE, baselineEncoder.parameterCount(),
+            rows.add(new Row(baselineName(), RunSummary.Role.REFERENCE, baselineEncoder.parameterCount(),
                     FineTunedModel.finalEvaluation(baselineResult, devAccuracy, baselineModel).primaryValue(),
                     testAccuracy.evaluate(baselineModel).primaryValue(), null));
             print(rows, data, studentTrain.size(), result, baselineResult, teacherMinutes, studentMinutes,
@@ -268,6 +277,20 @@ public final class ClassifyCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--max-length (" + maxLength + ") must lie in [8, 512]");
         }
         studentKind(); // fails on an unknown name
+        baselineFromTeacher();
+    }
+
+    private boolean baselineFromTeacher() {
+        switch (baselineInit.trim().toLowerCase(Locale.ROOT)) {
+            case "pretrained":
+                return false;
+            case "teacher":
+                return true;
+            default:
+                throw new IllegalArgumentException("--baseline-init '" + baselineInit + "' is unknown; use pretrained"
+                        + " (the pretrained model's layers, no teacher involved) or teacher (the fine-tuned teacher's"
+                        + " layers, as the distilled student starts)");
+        }
     }
 
     private Map<String, String> teacherSettings() {
@@ -359,6 +382,13 @@ public final class ClassifyCommand implements Callable<Integer> {
         return "teacher layers " + l;
     }
 
+    private String baselineName() {
+        if (studentKind() == StudentKind.TINYBERT4) {
+            return "same student, no teacher";
+        }
+        return "same student, no teacher (" + (baselineFromTeacher() ? "teacher" : "pretrained") + " layers)";
+    }
+
     private DistillationLoss distillationLoss() {
         WeightedSumLoss.Builder b = WeightedSumLoss.builder()
                 .add("hard_label", alpha, new HardLabelLoss(HardLabelLoss.Task.CLASSIFICATION))
@@ -423,9 +453,11 @@ public final class ClassifyCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "%ngoal: student keeps >= 97%% of the teacher's test accuracy: %.1f%% (%s);"
                 + " beats the no-teacher student: %+.2f points (%s)%n", 100 * retention,
                 retention >= 0.97 ? "met" : "not met", 100 * gain, gain > 0 ? "met" : "not met");
-        System.out.printf(Locale.ROOT, "%d training posts (%d examples with augmentation), %d held out, %d test posts;"
+        System.out.printf(Locale.ROOT, "%d training posts%s, %d held out, %d test posts;"
                 + " teacher %.1f min, student %d steps in %.1f min, baseline %d steps in %.1f min.%n"
-                + "student exported to %s; report: %s%n", data.train().size(), trainExamples, data.dev().size(),
+                + "student exported to %s; report: %s%n", data.train().size(), augment > 0
+                        ? String.format(Locale.ROOT, " (%d examples with augmentation)", trainExamples) : "",
+                data.dev().size(),
                 data.test().size(), teacherMinutes, result.step(), studentMinutes, baseline.step(), baselineMinutes,
                 out.resolve("student"), out.resolve(ReportWriter.HTML));
     }
@@ -442,9 +474,11 @@ public final class ClassifyCommand implements Callable<Integer> {
                         + " (%d examples with augmentation), %d held out for the accuracy measured during training"
                         + " (\"accuracy\" in the charts and \"dev accuracy\" here), %d test posts for \"test"
                         + " accuracy\". The student trained %d steps with L = %.2f·S + %.2f·D(T = %.1f) + %.2f·hidden"
-                        + " MSE; the no-teacher student the same steps on the same batches with S only.",
+                        + " MSE; the no-teacher student (initialised from the %s layers) the same steps on the"
+                        + " same batches with S only.",
                         maxLength, data.train().size(), trainExamples, data.dev().size(), data.test().size(),
-                        result.step(), alpha, beta, temperature, wHidden));
+                        result.step(), alpha, beta, temperature, wHidden,
+                        baselineFromTeacher() ? "fine-tuned teacher's" : "pretrained model's"));
         for (Row r : rows) {
             RunSummary.Model.Builder m = RunSummary.Model.builder(r.name(), r.role()).parameters(r.parameters())
                     .sizeBytes(r.parameters() * 4)
@@ -468,6 +502,7 @@ public final class ClassifyCommand implements Callable<Integer> {
         c.put("w_hidden", wHidden);
         c.put("w_attention", wAttention);
         c.put("augment", augment);
+        c.put("baseline_init", baselineInit);
         c.put("student", studentName());
         c.put("seed", seed);
         b.config(c);

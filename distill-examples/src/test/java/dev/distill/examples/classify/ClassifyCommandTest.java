@@ -68,6 +68,7 @@ class ClassifyCommandTest {
         assertTrue(p.contains("same student, no teacher"), p);
         assertTrue(p.contains("goal: student keeps >= 97% of the teacher's test accuracy"), p);
         assertTrue(p.contains("16 training posts (32 examples with augmentation), 8 held out, 12 test posts"), p);
+        assertTrue(p.contains("same student, no teacher (pretrained layers)"), p);
         for (String f : List.of("teacher/config.json", "teacher/model.safetensors", "teacher/distill-finetune.json",
                 "student/model.safetensors", "baseline-student/model.safetensors", "report.html", "main-chart.png",
                 "summary.json", "metrics.jsonl", "baseline/metrics.jsonl", "teacher-run/metrics.jsonl")) {
