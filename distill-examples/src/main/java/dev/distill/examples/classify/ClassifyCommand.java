@@ -210,6 +210,7 @@ public final class ClassifyCommand implements Callable<Integer> {
                         FineTunedModel.finalEvaluation(tuned, devAccuracy, view).primaryValue());
                 teacherMetrics.put("test_accuracy", testAccuracy.evaluate(view).primaryValue());
                 FineTunedModel.save(teacher, tokenizer, teacherDir, teacherSettings, teacherMetrics);
+                FineTunedModel.dropCheckpoints(out.resolve("teacher-run"));
             }
             double teacherMinutes = (System.nanoTime() - start) / 60e9;
             EncoderTeacher frozen = new EncoderTeacher(teacher);

@@ -104,6 +104,18 @@ public final class FineTunedModel {
         }
     }
 
+    /**
+     * Deletes the checkpoints of a finished fine-tuning run (weights and optimizer moments, three
+     * times the model's size) once the model is saved; its {@code metrics.jsonl} stays.
+     */
+    public static void dropCheckpoints(Path runDir) {
+        try {
+            AtomicFiles.deleteTree(runDir.resolve("checkpoints"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + runDir.resolve("checkpoints") + ": " + e.getMessage(), e);
+        }
+    }
+
     /** The metrics stored with a cached model (empty if none). */
     public static Map<String, Double> metrics(Path dir) {
         JsonObject info = readInfo(dir);

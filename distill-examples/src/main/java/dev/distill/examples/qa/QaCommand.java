@@ -208,6 +208,7 @@ public final class QaCommand implements Callable<Integer> {
                         out.resolve("teacher-run"));
                 teacherMetrics = FineTunedModel.finalEvaluation(tuned, devEval, view).metrics();
                 FineTunedModel.save(teacher, tokenizer, teacherDir, settings, teacherMetrics);
+                FineTunedModel.dropCheckpoints(out.resolve("teacher-run"));
             }
             double teacherMinutes = (System.nanoTime() - start) / 60e9;
 

@@ -74,6 +74,7 @@ class ClassifyCommandTest {
                 "summary.json", "metrics.jsonl", "baseline/metrics.jsonl", "teacher-run/metrics.jsonl")) {
             assertTrue(Files.isRegularFile(out.resolve(f)), f + " missing");
         }
+        assertFalse(Files.exists(out.resolve("teacher-run/checkpoints")), "fine-tuning checkpoints dropped");
         String metrics = Files.readString(out.resolve("metrics.jsonl"));
         assertTrue(metrics.contains("\"soft_target\"") && metrics.contains("\"hard_label\"")
                 && metrics.contains("\"hidden_mse\"") && metrics.contains("\"type\":\"eval\""), metrics);
