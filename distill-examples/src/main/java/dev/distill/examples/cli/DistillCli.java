@@ -14,6 +14,9 @@ import picocli.CommandLine.Command;
         description = "Knowledge distillation of Transformer encoders on DJL.",
         subcommands = {
                 dev.distill.examples.embeddings.EmbeddingsCommand.class,
+                dev.distill.examples.classify.ClassifyCommand.class,
+                dev.distill.examples.qa.QaCommand.class,
+                dev.distill.examples.custom.CustomLossExample.class,
                 PruneCommand.class,
                 dev.distill.examples.bench.BenchCommand.class,
                 EncodeCommand.class,
