@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Knowledge distillation of Transformer encoders on DJL.",
-        subcommands = {dev.distill.examples.embeddings.EmbeddingsCommand.class, EncodeCommand.class, StsCommand.class, CacheCommand.class, ReportCommand.class,
+        subcommands = {dev.distill.examples.embeddings.EmbeddingsCommand.class,
+                dev.distill.examples.block.BlockCommand.class, EncodeCommand.class, StsCommand.class, CacheCommand.class, ReportCommand.class,
                 CommandLine.HelpCommand.class})
 public final class DistillCli implements Runnable {
 
