@@ -53,19 +53,29 @@ public final class GaussianBlockBatches implements BatchSource {
      * evaluation sets).
      */
     public TokenBatch batchAt(long step, NDManager manager) {
-        // Drawn on the host (the numbers come from Java anyway), counted there, then moved once.
+        if (!manager.getDevice().isGpu()) {
+            GaussianInputs.HiddenBatch b = inputs.batch(batchSize, seqLength, minLength, step, manager);
+            return BlockBatch.of(b.hidden(), b.attentionMask(), sum(b.attentionMask().toLongArray()));
+        }
+        // Drawn on the host (the numbers come from Java anyway), counted there, then copied once.
+        // Only a copy to another device: toDevice to the same device aliases the storage of an
+        // array whose Java buffer dies with it (DJL 0.35), so it would read freed memory later.
         try (NDManager h = host.newSubManager()) {
             GaussianInputs.HiddenBatch b = inputs.batch(batchSize, seqLength, minLength, step, h);
-            long real = 0;
-            for (long v : b.attentionMask().toLongArray()) {
-                real += v;
-            }
             NDArray x = b.hidden().toDevice(manager.getDevice(), true);
             NDArray mask = b.attentionMask().toDevice(manager.getDevice(), true);
             x.attach(manager);
             mask.attach(manager);
-            return BlockBatch.of(x, mask, real);
+            return BlockBatch.of(x, mask, sum(b.attentionMask().toLongArray()));
         }
+    }
+
+    private static long sum(long[] v) {
+        long s = 0;
+        for (long x : v) {
+            s += x;
+        }
+        return s;
     }
 
     @Override

@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
         versionProvider = VersionProvider.class,
         description = "Knowledge distillation of Transformer encoders on DJL.",
         subcommands = {dev.distill.examples.embeddings.EmbeddingsCommand.class,
-                dev.distill.examples.block.BlockCommand.class, EncodeCommand.class, StsCommand.class, CacheCommand.class, ReportCommand.class,
+                dev.distill.examples.block.BlockCommand.class,
+                dev.distill.examples.mlm.MlmCommand.class, EncodeCommand.class, StsCommand.class, CacheCommand.class, ReportCommand.class,
                 CommandLine.HelpCommand.class})
 public final class DistillCli implements Runnable {
 
