@@ -89,6 +89,11 @@ public final class MlmCommand implements Callable<Integer> {
             description = "Teacher layers the student copies, e.g. 0,4,8 (default: every other layer, 0,2,4,...).")
     String studentLayers;
 
+    @Option(names = "--corpus", paramLabel = "<file.txt>",
+            description = "Use this file (one text per line, taken as given) instead of the default corpus"
+                    + " (WordNet glosses and usages and newsgroup paragraphs, STS test sentences removed).")
+    Path corpusFile;
+
     @Option(names = "--eval-texts", defaultValue = "400", description = "Held-out texts for masked-token accuracy (default: ${DEFAULT-VALUE}).")
     int evalTexts;
 
@@ -168,7 +173,7 @@ public final class MlmCommand implements Callable<Integer> {
             long maskId = tok.tokenId("[MASK]");
 
             // Data: one shuffled corpus, cut into held-out / head-fit / distillation texts.
-            UnlabelledCorpus.Texts corpus = UnlabelledCorpus.load(0, seed);
+            UnlabelledCorpus.Texts corpus = corpusFile == null ? UnlabelledCorpus.load(0, seed) : fromFile(corpusFile);
             int need = evalTexts + headTexts + distillTexts;
             if (need > corpus.texts().size()) {
                 throw new IllegalArgumentException("--eval-texts + --head-texts + --distill-texts = " + need
@@ -180,9 +185,10 @@ public final class MlmCommand implements Callable<Integer> {
                     seed + 2, padId);
             MaskedSet distillSet = set(corpus.texts().subList(evalTexts + headTexts, need), pipeline, maskId, vocab,
                     seed, padId);
-            System.out.printf(Locale.ROOT, "corpus: %,d texts (WordNet glosses and usages, newsgroup paragraphs; %d"
+            System.out.printf(Locale.ROOT, "corpus: %,d texts (%s; %d"
                     + " dropped as STS test sentences): %d held out (%,d masked tokens), %d for the head, %d cached"
-                    + " and distilled (%,d masked tokens)%n", corpus.texts().size(), corpus.droppedAsStsTest(),
+                    + " and distilled (%,d masked tokens)%n", corpus.texts().size(), corpusFile == null
+                    ? "WordNet glosses and usages, newsgroup paragraphs" : corpusFile.toString(), corpus.droppedAsStsTest(),
                     evalTexts, heldOut.predictedPositions(), headTexts, distillTexts, distillSet.predictedPositions());
             seconds.put("load", lap(t0));
 
@@ -287,6 +293,21 @@ public final class MlmCommand implements Callable<Integer> {
                     headReused, seconds);
         }
         return 0;
+    }
+
+    /** The lines of a text file, in order (blank lines skipped). */
+    private static UnlabelledCorpus.Texts fromFile(Path file) throws java.io.IOException {
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("--corpus " + file + " is not a file; give a text file with one text per"
+                    + " line");
+        }
+        List<String> texts = new ArrayList<>();
+        for (String line : java.nio.file.Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8)) {
+            if (!line.isBlank()) {
+                texts.add(line.trim());
+            }
+        }
+        return new UnlabelledCorpus.Texts(texts, 0, 0, 0);
     }
 
     private static double lap(long start) {
