@@ -130,6 +130,11 @@ public final class BlockCommand implements Callable<Integer> {
     @Option(names = "--stats-texts", defaultValue = "2000", description = "Training texts whose embeddings give the matched statistics (default: ${DEFAULT-VALUE}).")
     int statsTexts;
 
+    @Option(names = "--sts-splice", description = "Also put the student block in place of the teacher's layers inside the"
+            + " full model and score STS 2012/2013 (Spearman x100) against the unmodified teacher: the end-to-end"
+            + " test of transfer (about 2 extra forward passes over 9k sentences).")
+    boolean stsSplice;
+
     @Option(names = "--eval-every", defaultValue = "100", description = "Evaluate every N steps, 0 for only at the end (default: ${DEFAULT-VALUE}).")
     long evalEvery;
 
@@ -221,9 +226,21 @@ public final class BlockCommand implements Callable<Integer> {
                 HfDirectory.save(studentEncoder, loaded.tokenizer(), out.resolve("student"));
                 double[] ms = speed(teacherBlock, studentEncoder, data, studentManager);
                 Map<String, Double> base = evaluator.baselines();
+                double[] sts = stsSplice ? spliceSts(full, teacherBlock, studentEncoder, loaded.tokenizer(),
+                        studentManager) : null;
                 print(kind, teacherParams, studentParams, last.metrics(), base, ms, result, trainMinutes,
                         evaluator.realTokens(), sentences.size(), (System.nanoTime() - start) / 60e9);
-                writeReport(kind, teacherParams, studentParams, last.metrics(), base, ms, result,
+                if (sts != null) {
+                    System.out.printf(Locale.ROOT, "STS 2012/2013 mean Spearman x100: teacher %.2f; teacher with layers"
+                            + " 0..%d replaced by the student block %.2f (%.1f%%)%n", sts[0], teacherLayers - 1, sts[1],
+                            100 * sts[1] / sts[0]);
+                }
+                Map<String, Double> studentMetrics = new LinkedHashMap<>(last.metrics());
+                if (sts != null) {
+                    studentMetrics.put("sts_teacher", sts[0]);
+                    studentMetrics.put("sts_spliced", sts[1]);
+                }
+                writeReport(kind, teacherParams, studentParams, studentMetrics, base, ms, result,
                         evaluator.realTokens(), sentences.size());
             }
         }
@@ -297,6 +314,46 @@ public final class BlockCommand implements Callable<Integer> {
         List<String> list = new ArrayList<>(all);
         Collections.shuffle(list, new Random(seed));
         return list.subList(0, Math.min(n, list.size()));
+    }
+
+    /**
+     * STS mean Spearman of the full teacher and of the teacher with its first layers replaced by
+     * the student block: embeddings → student block → teacher layers teacherLayers.. → pooling.
+     */
+    private double[] spliceSts(Encoder full, Encoder teacherBlock, Encoder student, TextTokenizer tokenizer,
+            NDManager manager) {
+        int n = full.config().numLayers();
+        int[] rest = new int[n - teacherLayers];
+        for (int i = 0; i < rest.length; i++) {
+            rest[i] = teacherLayers + i;
+        }
+        dev.distill.core.eval.StsEvaluator sts = dev.distill.core.eval.StsEvaluator.semEvalTest();
+        double teacherSts = dev.distill.examples.common.StsEvaluation.score(sts, full, tokenizer, manager,
+                full.pooling()).mean();
+        if (rest.length == 0) {
+            throw new IllegalArgumentException("--sts-splice needs layers after the block; the teacher has only " + n);
+        }
+        try (NDManager m = manager.newSubManager()) {
+            Encoder tail = Students.fromTeacherLayers(full, rest, null, m, seed);
+            double spliced = sts.evaluate(texts -> {
+                float[][] out = new float[texts.size()][];
+                for (int s = 0; s < texts.size(); s += 32) {
+                    List<String> chunk = texts.subList(s, Math.min(texts.size(), s + 32));
+                    try (NDManager b = m.newSubManager()) {
+                        TokenBatch batch = tokenizer.batch(chunk, b);
+                        NDArray emb = teacherBlock.forward(batch, false).embeddingOutput();
+                        NDArray h = student.forwardHidden(emb, batch.attentionMask(), false).lastHiddenState();
+                        float[] pooled = tail.forwardHidden(h, batch.attentionMask(), false).pooled().toFloatArray();
+                        int d = pooled.length / chunk.size();
+                        for (int i = 0; i < chunk.size(); i++) {
+                            out[s + i] = java.util.Arrays.copyOfRange(pooled, i * d, (i + 1) * d);
+                        }
+                    }
+                }
+                return out;
+            }).mean();
+            return new double[] {teacherSts, spliced};
+        }
     }
 
     /** Milliseconds per forward pass of the teacher block and the student block on one training-shaped batch. */

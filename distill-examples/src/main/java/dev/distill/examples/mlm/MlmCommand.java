@@ -124,7 +124,7 @@ public final class MlmCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "32", description = "Texts per step (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--lr", defaultValue = "5e-5", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", defaultValue = "1e-4", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
     float learningRate;
 
     @Option(names = "--temperature", defaultValue = "2", description = "Soft-target temperature T (default: ${DEFAULT-VALUE}, DistilBERT's).")

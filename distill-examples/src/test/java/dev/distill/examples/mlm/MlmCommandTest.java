@@ -36,9 +36,7 @@ class MlmCommandTest {
         return buf.toString(StandardCharsets.UTF_8);
     }
 
-    @Test
-    void fitsHeadCachesDistilsAndReuses() throws Exception {
-        Path teacher = TinyTeacher.create(tmp.resolve("teacher"), 4);
+    private Path corpus() throws Exception {
         List<String> lines = new ArrayList<>();
         String[] words = {"river", "bank", "money", "water", "stone", "bridge", "city", "music", "winter", "game"};
         for (int i = 0; i < 40; i++) {
@@ -47,6 +45,13 @@ class MlmCommandTest {
         }
         Path corpus = tmp.resolve("corpus.txt");
         Files.write(corpus, lines);
+        return corpus;
+    }
+
+    @Test
+    void fitsHeadCachesDistilsAndReuses() throws Exception {
+        Path teacher = TinyTeacher.create(tmp.resolve("teacher"), 4);
+        Path corpus = corpus();
         Path out = tmp.resolve("run");
         String[] args = {"mlm", "--teacher", teacher.toString(), "--corpus", corpus.toString(), "--eval-texts", "8",
             "--head-texts", "12", "--head-steps", "4", "--head-rows", "16", "--distill-texts", "16", "--k", "4",
@@ -69,5 +74,19 @@ class MlmCommandTest {
         String second = run(args);
         assertTrue(second.contains("MLM head reused"), second);
         assertTrue(second.contains("student after 4 steps"), second);
+    }
+
+    @Test
+    void cosineTermRunsTheTeacherOnline() throws Exception {
+        Path teacher = TinyTeacher.create(tmp.resolve("teacher"), 2);
+        Path out = tmp.resolve("online");
+        String text = run("mlm", "--teacher", teacher.toString(), "--corpus", corpus().toString(), "--eval-texts", "4",
+                "--head-texts", "8", "--head-steps", "2", "--head-rows", "8", "--distill-texts", "8", "--k", "4",
+                "--max-length", "16", "--steps", "2", "--batch-size", "4", "--w-cosine", "1", "--out", out.toString(),
+                "--device", "cpu");
+        assertTrue(text.contains("teacher run online for the hidden-state cosine"), text);
+        assertTrue(text.contains("5·KL_top4(T=2) + 2·MLM + 1·cos"), text);
+        String metrics = Files.readString(out.resolve("metrics.jsonl"));
+        assertTrue(metrics.contains("\"hidden_cosine\""), metrics);
     }
 }
