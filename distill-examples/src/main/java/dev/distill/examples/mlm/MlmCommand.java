@@ -94,22 +94,22 @@ public final class MlmCommand implements Callable<Integer> {
                     + " (WordNet glosses and usages and newsgroup paragraphs, STS test sentences removed).")
     Path corpusFile;
 
-    @Option(names = "--eval-texts", defaultValue = "400", description = "Held-out texts for masked-token accuracy (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--eval-texts", defaultValue = "800", description = "Held-out texts for masked-token accuracy (default: ${DEFAULT-VALUE}).")
     int evalTexts;
 
-    @Option(names = "--head-texts", defaultValue = "1500", description = "Texts the MLM head is fitted on (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--head-texts", defaultValue = "6000", description = "Texts the MLM head is fitted on (default: ${DEFAULT-VALUE}).")
     int headTexts;
 
-    @Option(names = "--head-steps", defaultValue = "150", description = "Optimiser steps of the head fit (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--head-steps", defaultValue = "300", description = "Optimiser steps of the head fit (default: ${DEFAULT-VALUE}).")
     int headSteps;
 
     @Option(names = "--head-rows", defaultValue = "256", description = "Masked positions per head-fit step (default: ${DEFAULT-VALUE}).")
     int headRows;
 
-    @Option(names = "--head-lr", defaultValue = "2e-3", description = "Peak learning rate of the head fit (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--head-lr", defaultValue = "3e-3", description = "Peak learning rate of the head fit (default: ${DEFAULT-VALUE}).")
     float headLr;
 
-    @Option(names = "--distill-texts", defaultValue = "2000", description = "Texts cached and distilled on (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--distill-texts", defaultValue = "3000", description = "Texts cached and distilled on (default: ${DEFAULT-VALUE}).")
     int distillTexts;
 
     @Option(names = "--k", defaultValue = "32", description = "Teacher tokens kept per masked position (default: ${DEFAULT-VALUE}).")
