@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
 import dev.distill.core.Devices;
-import dev.distill.core.ModelOutputs;
 import dev.distill.core.data.GaussianInputs;
 import dev.distill.core.data.StsData;
 import dev.distill.core.data.TokenBatch;
@@ -267,26 +266,22 @@ public final class BlockCommand implements Callable<Integer> {
         UnlabelledCorpus.Texts corpus = UnlabelledCorpus.load(statsTexts, seed);
         try (NDManager m = manager.newSubManager(); TextTokenizer tok = tokenizer.withMaxLength(seqLength)) {
             List<NDArray> rows = new ArrayList<>();
-            List<NDArray> masks = new ArrayList<>();
             for (int s = 0; s < corpus.texts().size(); s += 64) {
-                TokenBatch b = tok.batch(corpus.texts().subList(s, Math.min(corpus.texts().size(), s + 64)), m);
-                // Padded to the batch's longest text: pad to seqLength so batches stack.
-                ModelOutputs o = teacherBlock.forward(b, false);
-                NDArray e = o.embeddingOutput();
-                long t = e.getShape().get(1);
-                NDArray flat = e.reshape(-1, e.getShape().get(2));
-                rows.add(flat);
-                masks.add(b.attentionMask().reshape(-1));
-                if (t > seqLength) {
-                    throw new IllegalStateException("tokenizer returned " + t + " > " + seqLength + " tokens");
+                // One sub-manager per batch: only the real tokens' embedding rows are kept.
+                try (NDManager b = m.newSubManager()) {
+                    TokenBatch batch = tok.batch(corpus.texts().subList(s, Math.min(corpus.texts().size(), s + 64)), b);
+                    NDArray e = teacherBlock.forward(batch, false).embeddingOutput();
+                    NDArray real = e.reshape(-1, e.getShape().get(2))
+                            .get(new ai.djl.ndarray.index.NDIndex("{}", batch.attentionMask().reshape(-1).eq(1)));
+                    real.attach(m);
+                    rows.add(real);
                 }
             }
-            NDArray all = NDArrays.concat(new NDList(rows)).expandDims(0);
-            NDArray mask = NDArrays.concat(new NDList(masks)).expandDims(0);
-            GaussianInputs g = GaussianInputs.matching(all, mask, seed);
-            LOG.info("matched inputs: mean of per-dimension means {}, mean std {} over {} texts",
+            NDArray all = NDArrays.concat(new NDList(rows)).expandDims(0); // (1, N real tokens, H)
+            GaussianInputs g = GaussianInputs.matching(all, null, seed);
+            LOG.info("matched inputs: mean of per-dimension means {}, mean std {} over {} texts ({} tokens)",
                     String.format(Locale.ROOT, "%.3f", mean(g.mean())), String.format(Locale.ROOT, "%.3f",
-                            mean(g.std())), corpus.texts().size());
+                            mean(g.std())), corpus.texts().size(), all.getShape().get(1));
             return g;
         }
     }
