@@ -53,13 +53,14 @@ import picocli.CommandLine.Option;
  * {@link HiddenStateLoss} with the L1 distance between the last hidden states.
  */
 @Command(name = "block", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Block-level distillation (seed 004): the first layers of a teacher, as a block from",
-                "hidden states to hidden states, distilled into one narrower layer on random Gaussian inputs",
-                "with an L1 loss. Reports the L1 as a ratio to the seed's baseline (a running mean of the",
-                "teacher's outputs), the parameter ratio and speed-up, and whether the approximation",
-                "transfers to real inputs (embedding-layer outputs of STS test sentences).",
-                "Defaults take about 10 minutes on 2 CPU cores; for a GPU try",
-                "--steps 5000 --batch-size 64 --seq-length 128."})
+        description = {"Block-level distillation (seed 004): the first layers of a teacher, as a",
+                "block from hidden states to hidden states, distilled into one narrower layer",
+                "on random Gaussian inputs with an L1 loss. Reports the L1 as a ratio to the",
+                "seed's baseline (a running mean of the teacher's outputs), the parameter",
+                "ratio and speed-up, and whether the approximation transfers to real inputs",
+                "(embedding-layer outputs of STS test sentences). Defaults: 5-15 minutes on",
+                "2 CPU cores, depending on other load. For a GPU: --steps 5000",
+                "--batch-size 64 --seq-length 128."})
 public final class BlockCommand implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(BlockCommand.class);
