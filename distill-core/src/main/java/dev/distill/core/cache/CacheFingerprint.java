@@ -51,6 +51,7 @@ public record CacheFingerprint(String teacherHash, String tokenizerHash, String 
         for (CacheExample e : examples) {
             put(md, b, e.inputIds());
             put(md, b, e.typeIds());
+            flushIfFull(md, b, 4);
             b.putInt(e.positions().length);
             for (int p : e.positions()) {
                 flushIfFull(md, b, 4);

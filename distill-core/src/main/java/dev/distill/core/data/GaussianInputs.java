@@ -104,6 +104,11 @@ public final class GaussianInputs {
         return std.clone();
     }
 
+    /** The seed batches are drawn from (with the step). */
+    public long seed() {
+        return seed;
+    }
+
     /** A full-length batch (every position real). */
     public HiddenBatch batch(int batchSize, int seqLength, long step, NDManager manager) {
         return batch(batchSize, seqLength, seqLength, step, manager);

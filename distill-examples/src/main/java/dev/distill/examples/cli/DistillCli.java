@@ -17,6 +17,8 @@ import picocli.CommandLine.Command;
                 dev.distill.examples.classify.ClassifyCommand.class,
                 dev.distill.examples.qa.QaCommand.class,
                 dev.distill.examples.custom.CustomLossExample.class,
+                dev.distill.examples.block.BlockCommand.class,
+                dev.distill.examples.mlm.MlmCommand.class,
                 PruneCommand.class,
                 dev.distill.examples.bench.BenchCommand.class,
                 EncodeCommand.class,

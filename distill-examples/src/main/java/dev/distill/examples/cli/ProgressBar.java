@@ -4,20 +4,20 @@ import java.io.PrintStream;
 import java.util.Locale;
 
 /** A one-line progress bar on stderr: {@code [#####.....] 45% 900/2,000 examples 12.3/s ETA 0:41}. */
-final class ProgressBar {
+public final class ProgressBar {
 
     private final PrintStream out;
     private final String unit;
     private final long start = System.nanoTime();
     private long lastPrint;
 
-    ProgressBar(PrintStream out, String unit) {
+    public ProgressBar(PrintStream out, String unit) {
         this.out = out;
         this.unit = unit;
     }
 
     /** Redraws the bar (at most 10 times a second, and always at the end). */
-    void update(long done, long total, String extra) {
+    public void update(long done, long total, String extra) {
         long now = System.nanoTime();
         if (done < total && now - lastPrint < 100_000_000L) {
             return;

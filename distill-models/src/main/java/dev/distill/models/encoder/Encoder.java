@@ -315,7 +315,6 @@ public final class Encoder extends AbstractBlock {
     public ModelOutputs forward(TokenBatch batch, boolean training) {
         NDArray ids = batch.inputIds();
         NDArray mask = batch.attentionMask();
-        int bsz = batch.batchSize();
         int len = batch.sequenceLength();
         if (len > config.maxPositions()) {
             throw new IllegalArgumentException("sequence length " + len + " exceeds maxPositions "
@@ -330,7 +329,38 @@ public final class Encoder extends AbstractBlock {
         x = x.add(Embedding.embedding(types, tokenTypeEmbeddings.getArray(), SparseFormat.DENSE).singletonOrThrow());
         x = Tensors.layerNorm(x, embeddingsLnWeight, embeddingsLnBias, config.layerNormEps());
         x = Tensors.dropout(x, config.hiddenDropout(), training);
+        return forwardLayers(x, mask, training);
+    }
 
+    /**
+     * Runs the Transformer layers (and the head, if any) on given hidden states instead of the
+     * embedding output: the encoder as a block H → H, for block-level distillation (seed 004),
+     * where the inputs are random or recorded activations rather than token ids. Hugging Face's
+     * {@code inputs_embeds} still adds position and type embeddings; this bypasses the whole
+     * embedding layer.
+     *
+     * @param hidden (B, T, H) float32 inputs, taking the place of {@code hiddenStates.get(0)}
+     * @param attentionMask (B, T), 1 for real positions and 0 for padding
+     * @param training whether dropout is active
+     * @return outputs whose {@code hiddenStates.get(0)} is {@code hidden} itself; arrays belong to
+     *     {@code hidden}'s manager
+     */
+    public ModelOutputs forwardHidden(NDArray hidden, NDArray attentionMask, boolean training) {
+        Shape s = hidden.getShape();
+        if (s.dimension() != 3 || s.get(2) != config.hiddenSize()) {
+            throw new IllegalArgumentException("hidden states must have shape (B, T, H = " + config.hiddenSize()
+                    + "), got " + s + "; feed activations as wide as this encoder");
+        }
+        if (!attentionMask.getShape().equals(s.slice(0, 2))) {
+            throw new IllegalArgumentException("attention mask shape " + attentionMask.getShape()
+                    + " must be (B, T) = " + s.slice(0, 2) + " of the hidden states");
+        }
+        return forwardLayers(hidden, attentionMask, training);
+    }
+
+    private ModelOutputs forwardLayers(NDArray x, NDArray mask, boolean training) {
+        int bsz = Math.toIntExact(x.getShape().get(0));
+        int len = Math.toIntExact(x.getShape().get(1));
         // (B, 1, 1, T): 0 on real keys, -10000 on padding, broadcast over heads and queries
         NDArray additiveMask = mask.toType(DataType.FLOAT32, false).neg().add(1f)
                 .mul(ModelOutputs.MASK_VALUE).reshape(bsz, 1, 1, len);
