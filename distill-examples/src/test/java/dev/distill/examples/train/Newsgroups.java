@@ -113,11 +113,12 @@ final class Newsgroups {
                     + "org.cleartk:cleartk-examples:0.6.2");
         }
         Map<String, List<Pair<String, Long>>> out = new LinkedHashMap<>();
-        try (FileSystem fs = FileSystems.newFileSystem(URI.create(readme.toString().split("!")[0] + "!/"), Map.of())) {
+        // the jar's file system is shared with the library's readers (ClasspathData): never close it
+        try {
             for (String split : List.of("train", "test")) {
                 List<Pair<String, Long>> posts = new ArrayList<>();
                 for (int g = 0; g < GROUPS.size(); g++) {
-                    Path dir = fs.getPath("data/3news-bydate", split, GROUPS.get(g));
+                    Path dir = dev.distill.core.data.Newsgroups.folder(split).resolve(GROUPS.get(g));
                     List<Path> files;
                     try (Stream<Path> s = Files.list(dir)) {
                         files = s.sorted().collect(Collectors.toList());
