@@ -61,7 +61,8 @@ import picocli.CommandLine.Option;
  *       ({@link TopKCacheBuilder} via {@link MlmTeacher}); compare its size with full-vocabulary
  *       storage.
  *   <li>Distil into a student of every other teacher layer plus a copy of the fitted head:
- *       w_soft·KL(top-k teacher ‖ student) at temperature T on masked positions
+ *       w_soft·KL(top-k teacher ‖ student) on masked positions, the teacher's mass outside its top k
+ *       kept as one "other" outcome (T = 1) or renormalised away (any T)
  *       ({@link TopKSoftTargetLoss} + {@link CachedTopKSource}) + w_mlm·cross-entropy on the
  *       masked tokens, and optionally w_cos·(1 − cos) between last hidden states, which needs
  *       the live teacher (the cache holds no hidden states): with {@code --w-cosine 0} (default)
@@ -129,8 +130,15 @@ public final class MlmCommand implements Callable<Integer> {
     @Option(names = "--lr", defaultValue = "1e-4", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
     float learningRate;
 
-    @Option(names = "--temperature", defaultValue = "2", description = "Soft-target temperature T (default: ${DEFAULT-VALUE}, DistilBERT's).")
+    @Option(names = "--temperature", defaultValue = "1", description = "Soft-target temperature T; DistilBERT uses 2,"
+            + " which needs --tail renormalize (default: ${DEFAULT-VALUE}).")
     double temperature;
+
+    @Option(names = "--tail", defaultValue = "bucket", paramLabel = "renormalize|bucket",
+            description = "The teacher's mass outside its top k: renormalize the k probabilities (exact at any"
+                    + " temperature), or keep it as one \"other\" outcome on both sides (needs --temperature 1)"
+                    + " (default: ${DEFAULT-VALUE}).")
+    String tail;
 
     @Option(names = "--w-soft", defaultValue = "5", description = "Weight of the top-k soft-target KL (default: ${DEFAULT-VALUE}).")
     double wSoft;
@@ -161,6 +169,11 @@ public final class MlmCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--eval-texts, --head-texts, --distill-texts, --k, --steps,"
                     + " --batch-size, --head-steps, --head-rows and --temperature must be positive, --max-length at"
                     + " least 4 and the weights non-negative");
+        }
+        if (truncatedMass() == TopKSoftTargetLoss.TruncatedMass.OTHER_BUCKET && temperature != 1) {
+            throw new IllegalArgumentException("--tail bucket needs --temperature 1 (got " + temperature + "): the"
+                    + " tail's mass at another temperature cannot be derived from the cached temperature-1"
+                    + " probabilities; use --tail renormalize for T != 1");
         }
         Device dev = Devices.parse(device);
         long t0 = System.nanoTime();
@@ -255,7 +268,8 @@ public final class MlmCommand implements Callable<Integer> {
             CachedMlmBatches data = new CachedMlmBatches(distillSet, batchSize, seed);
             WeightedSumLoss.Builder lb = WeightedSumLoss.builder()
                     .add("soft_topk", wSoft, TopKSoftTargetLoss.builder(new CachedTopKSource(cache, data::examplesOf))
-                            .optTemperature(temperature).optPositions(Positions.LABELLED_TOKENS).build())
+                            .optTemperature(temperature).optPositions(Positions.LABELLED_TOKENS)
+                            .optTruncatedMass(truncatedMass()).build())
                     .add("mlm", wMlm, new HardLabelLoss("mlm", HardLabelLoss.Task.MASKED_LM));
             if (wCosine > 0) {
                 lb.add("hidden_cosine", wCosine, HiddenStateLoss.distilBertCosine());
@@ -295,6 +309,17 @@ public final class MlmCommand implements Callable<Integer> {
                     headReused, seconds);
         }
         return 0;
+    }
+
+    private TopKSoftTargetLoss.TruncatedMass truncatedMass() {
+        switch (tail.trim().toLowerCase(Locale.ROOT)) {
+            case "renormalize":
+                return TopKSoftTargetLoss.TruncatedMass.RENORMALIZE;
+            case "bucket":
+                return TopKSoftTargetLoss.TruncatedMass.OTHER_BUCKET;
+            default:
+                throw new IllegalArgumentException("--tail '" + tail + "' is unknown; use renormalize or bucket");
+        }
     }
 
     /** The lines of a text file, in order (blank lines skipped). */
@@ -378,7 +403,8 @@ public final class MlmCommand implements Callable<Integer> {
     }
 
     private String lossDescription() {
-        return String.format(Locale.ROOT, "%s·KL_top%d(T=%s) + %s·MLM%s", fmt(wSoft), k, fmt(temperature), fmt(wMlm),
+        return String.format(Locale.ROOT, "%s·KL_top%d%s(T=%s) + %s·MLM%s", fmt(wSoft), k,
+                truncatedMass() == TopKSoftTargetLoss.TruncatedMass.OTHER_BUCKET ? "+other" : "", fmt(temperature), fmt(wMlm),
                 wCosine > 0 ? " + " + fmt(wCosine) + "·cos" : "");
     }
 

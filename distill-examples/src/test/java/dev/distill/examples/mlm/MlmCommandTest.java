@@ -85,7 +85,7 @@ class MlmCommandTest {
                 "--max-length", "16", "--steps", "2", "--batch-size", "4", "--w-cosine", "1", "--out", out.toString(),
                 "--device", "cpu");
         assertTrue(text.contains("teacher run online for the hidden-state cosine"), text);
-        assertTrue(text.contains("5·KL_top4(T=2) + 2·MLM + 1·cos"), text);
+        assertTrue(text.contains("5·KL_top4+other(T=1) + 2·MLM + 1·cos"), text);
         String metrics = Files.readString(out.resolve("metrics.jsonl"));
         assertTrue(metrics.contains("\"hidden_cosine\""), metrics);
     }
