@@ -392,6 +392,28 @@ run_case("weighted_distilbert", {"type": "weighted_distilbert", "temperature": 2
          + 1 * ref_hidden(x, "COSINE", [(2, 4)]),
          [k for k in inputs if k.startswith("student.") or k.startswith("proj.")])
 
+
+
+def ref_similarity(x):
+    """In-batch cosine-similarity matrices, compared pair by pair in plain loops (no masks)."""
+    ps, pt = x["student.pooled"], x["teacher.pooled"]
+    n = ps.shape[0]
+    total, pairs = 0.0, 0
+    for i in range(n):
+        for j in range(n):
+            if i != j:
+                cs = F.cosine_similarity(ps[i:i + 1], ps[j:j + 1], eps=1e-12)[0]
+                ct = F.cosine_similarity(pt[i:i + 1], pt[j:j + 1], eps=1e-12)[0]
+                total = total + (cs - ct) ** 2
+                pairs += 1
+    return total / pairs
+
+
+# in-batch similarity of pooled embeddings, student narrower than the teacher (no projection)
+inputs = {"mask": MASK, "student.pooled": randn(5, H_S), "teacher.pooled": randn(5, H_T)}
+inputs["student.pooled"][3] = inputs["student.pooled"][1]        # a duplicate sentence: similarity 1
+run_case("similarity_matrix", {"type": "similarity"}, inputs, ref_similarity, ["student.pooled"])
+
 os.makedirs(OUT, exist_ok=True)
 np.savez_compressed(os.path.join(OUT, "losses.npz"), **arrays)
 with open(os.path.join(OUT, "cases.json"), "w") as f:

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
+import ai.djl.training.initializer.Initializer;
 import dev.distill.core.ModelDims;
 import dev.distill.core.ModelOutputs;
 import dev.distill.core.loss.DistillationLoss;
@@ -76,6 +77,7 @@ public final class HiddenStateLoss implements DistillationLoss {
     private final ProjectionMode projectionMode;
     private final boolean projectionBias;
     private final DataType projectionType;
+    private final Initializer projectionInitializer;
     private Projection projection;
 
     private HiddenStateLoss(Builder b) {
@@ -87,6 +89,7 @@ public final class HiddenStateLoss implements DistillationLoss {
         projectionMode = b.projectionMode;
         projectionBias = b.projectionBias;
         projectionType = b.projectionType;
+        projectionInitializer = b.projectionInitializer;
     }
 
     public static Builder builder() {
@@ -134,7 +137,8 @@ public final class HiddenStateLoss implements DistillationLoss {
                     + " and the projection is disabled (ProjectionMode.NEVER); use AUTO to learn a projection W");
         }
         if (projectionMode == ProjectionMode.ALWAYS || differ) {
-            projection = new Projection(name + ".projection", student.hiddenSize(), teacher.hiddenSize(), projectionBias);
+            projection = new Projection(name + ".projection", student.hiddenSize(), teacher.hiddenSize(), projectionBias,
+                    projectionInitializer);
             projection.initialize(manager, projectionType);
         } else {
             projection = null;
@@ -231,6 +235,7 @@ public final class HiddenStateLoss implements DistillationLoss {
         private ProjectionMode projectionMode = ProjectionMode.AUTO;
         private boolean projectionBias;
         private DataType projectionType = DataType.FLOAT32;
+        private Initializer projectionInitializer;
 
         /** The reported name and the projection's parameter prefix (default {@code hidden}). */
         public Builder optName(String name) {
@@ -274,6 +279,16 @@ public final class HiddenStateLoss implements DistillationLoss {
         /** The projection's dtype (default FLOAT32; must match the student's activations). */
         public Builder optProjectionType(DataType type) {
             this.projectionType = Objects.requireNonNull(type, "type");
+            return this;
+        }
+
+        /**
+         * How W starts (default BERT's N(0, 0.02²)); e.g. {@link Projection#fromMatrix} with the
+         * channel selection of a pruned student, so the loss starts from what the student
+         * already computes.
+         */
+        public Builder optProjectionInitializer(Initializer initializer) {
+            this.projectionInitializer = Objects.requireNonNull(initializer, "initializer");
             return this;
         }
 

@@ -39,6 +39,14 @@ public final class Projection {
      * @param withBias whether to add a bias b
      */
     public Projection(String prefix, int studentWidth, int teacherWidth, boolean withBias) {
+        this(prefix, studentWidth, teacherWidth, withBias, null);
+    }
+
+    /**
+     * As {@link #Projection(String, int, int, boolean)}, with W drawn from {@code weightInit}
+     * (null: N(0, 0.02²)).
+     */
+    public Projection(String prefix, int studentWidth, int teacherWidth, boolean withBias, Initializer weightInit) {
         Objects.requireNonNull(prefix, "prefix");
         if (studentWidth <= 0 || teacherWidth <= 0) {
             throw new IllegalArgumentException("projection widths must be positive: student " + studentWidth
@@ -50,7 +58,7 @@ public final class Projection {
                 .setName(prefix + ".weight")
                 .setType(Parameter.Type.WEIGHT)
                 .optShape(new Shape(teacherWidth, studentWidth))
-                .optInitializer(new NormalInitializer(0.02f))
+                .optInitializer(weightInit != null ? weightInit : new NormalInitializer(0.02f))
                 .build();
         bias = withBias
                 ? Parameter.builder()
@@ -60,6 +68,37 @@ public final class Projection {
                         .optInitializer(Initializer.ZEROS)
                         .build()
                 : null;
+    }
+
+    /**
+     * An initializer that sets W to the given (H_t, H_s) row-major values, e.g. a pruned
+     * student's channel selection (W[c_i][i] = 1). The shape asked for must match.
+     */
+    public static Initializer fromMatrix(int teacherWidth, int studentWidth, float[] values) {
+        Objects.requireNonNull(values, "values");
+        if (values.length != (long) teacherWidth * studentWidth) {
+            throw new IllegalArgumentException("a (" + teacherWidth + ", " + studentWidth + ") projection needs "
+                    + (long) teacherWidth * studentWidth + " values; got " + values.length);
+        }
+        float[] copy = values.clone();
+        return (manager, shape, dataType) -> {
+            if (!shape.equals(new Shape(teacherWidth, studentWidth))) {
+                throw new IllegalArgumentException("this initializer holds a (" + teacherWidth + ", " + studentWidth
+                        + ") matrix but the projection has shape " + shape
+                        + "; build it from the student and teacher widths of this run");
+            }
+            // manager.create borrows the Java buffer (from_blob) and toType to the same dtype returns
+            // an alias even when asked to copy (docs/djl-traps.md); the parameter outlives this
+            // call, so it gets storage of its own from duplicate() (a PyTorch clone).
+            NDArray borrowed = manager.create(copy, shape);
+            NDArray cast = borrowed.toType(dataType, false);
+            NDArray owned = cast.duplicate();
+            if (cast != borrowed) {
+                cast.close();
+            }
+            borrowed.close();
+            return owned;
+        };
     }
 
     /** Creates the arrays in {@code manager} (the student's, so they live on its device). */

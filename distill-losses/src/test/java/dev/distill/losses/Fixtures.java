@@ -103,6 +103,8 @@ final class Fixtures {
                         .optForm(SoftTargetForm.valueOf(str(cfg, "form")))
                         .optPositions(Positions.valueOf(str(cfg, "positions")))
                         .build();
+            case "similarity":
+                return new SimilarityMatrixLoss();
             case "hard_label":
                 return new HardLabelLoss(HardLabelLoss.Task.valueOf(str(cfg, "task")));
             case "hidden":

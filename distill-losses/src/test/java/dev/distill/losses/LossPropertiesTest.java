@@ -260,6 +260,77 @@ class LossPropertiesTest {
     }
 
     @Test
+    void aProjectionStartsFromAGivenMatrixAndStaysALeafThatLearns() {
+        ModelDims teacher = new ModelDims(4, 5, 1, 5, 9);
+        ModelDims narrow = new ModelDims(2, 3, 1, 3, 9);
+        // channel selection: student channel i is teacher channel c[i] = {0, 2, 3}
+        float[] w = new float[5 * 3];
+        w[0 * 3 + 0] = 1;
+        w[2 * 3 + 1] = 1;
+        w[3 * 3 + 2] = 1;
+        HiddenStateLoss loss = HiddenStateLoss.builder().optName("sel").optSource(HiddenStateLoss.Source.EMBEDDINGS)
+                .optProjectionInitializer(Projection.fromMatrix(5, 3, w)).build();
+        loss.initialize(m, teacher, narrow);
+        Parameter p = loss.trainableParameters().get(0);
+        // W must own its storage: the Java buffer it was made from is collected and its memory
+        // reused here; an alias of it would now read the 0x7f7f7f7f written below
+        for (int round = 0; round < 5; round++) {
+            System.gc();
+            List<java.nio.ByteBuffer> reuse = new ArrayList<>();
+            for (int i = 0; i < 2000; i++) {
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(w.length * 4);
+                while (b.hasRemaining()) {
+                    b.put((byte) 0x7f);
+                }
+                reuse.add(b);
+            }
+        }
+        assertArrayEquals(w, p.getArray().toFloatArray(), 0f);
+        assertTrue(p.requiresGradient());
+        // x·Wᵀ puts student channel i at teacher channel c[i] and 0 on the dropped channels 1 and 4
+        NDArray x = m.create(new float[] {1.5f, -2f, 3f}, new Shape(1, 3));
+        assertArrayEquals(new float[] {1.5f, 0f, -2f, 3f, 0f}, loss.projection().apply(x).toFloatArray(), 0f);
+        IllegalArgumentException size = assertThrows(IllegalArgumentException.class,
+                () -> Projection.fromMatrix(5, 3, new float[7]));
+        assertTrue(size.getMessage().contains("15 values") && size.getMessage().contains("got 7"), size.getMessage());
+        HiddenStateLoss wrong = HiddenStateLoss.builder().optName("wrong")
+                .optProjectionInitializer(Projection.fromMatrix(5, 3, w)).build();
+        IllegalArgumentException shape = assertThrows(IllegalArgumentException.class,
+                () -> wrong.initialize(m, new ModelDims(4, 6, 1, 6, 9), narrow));
+        assertTrue(shape.getMessage().contains("(5, 3)") && shape.getMessage().contains("(6, 3)"), shape.getMessage());
+    }
+
+    @Test
+    void similarityIsInvariantToScaleAndRotationAndNeedsPairs() {
+        ModelOutputs teacher = outputs(null, 1, 8, 2, 4, 1f);
+        // a student whose pooled embeddings are the teacher's, rotated (permuted + sign-flipped) and
+        // rescaled per sentence, has exactly the teacher's cosine similarities: loss 0
+        NDArray pt = teacher.pooled();
+        NDArray rotated = pt.get(":, {}", m.create(new long[] {3, 0, 7, 1, 5, 2, 6, 4})).neg()
+                .mul(m.create(new float[] {2f, 0.5f}).reshape(B, 1));
+        ModelOutputs same = new ModelOutputs(teacher.hiddenStates(), teacher.attentionScores(), List.of(),
+                teacher.queries(), teacher.keys(), teacher.values(), rotated, null, mask());
+        assertEquals(0.0, value(new SimilarityMatrixLoss(), ctx(teacher, same, null)), 1e-6);
+        // hand-derived: teacher pair at 90 degrees (cos 0), student pair at 60 degrees (cos 1/2):
+        // two off-diagonal entries of (1/2 - 0)^2, mean 1/4
+        ModelOutputs t2 = pooledOnly(new float[] {1, 0, 0, 1}, 2);
+        ModelOutputs s2 = pooledOnly(new float[] {1, 0, 0.5f, (float) Math.sqrt(0.75)}, 2);
+        assertEquals(0.25, value(new SimilarityMatrixLoss(), ctx(t2, s2, null)), 1e-6);
+        ModelOutputs one = pooledOnly(new float[] {1, 2}, 1);
+        assertEquals(0.0, value(new SimilarityMatrixLoss(), ctx(one, one, null)), 0.0);
+        ModelOutputs three = pooledOnly(new float[] {1, 2, 3, 4, 5, 6}, 3);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new SimilarityMatrixLoss().compute(ctx(three, t2, null)));
+        assertTrue(e.getMessage().contains("pooled 2 sentences but the teacher 3"), e.getMessage());
+    }
+
+    private ModelOutputs pooledOnly(float[] values, int rows) {
+        NDArray p = m.create(values, new Shape(rows, values.length / rows));
+        return new ModelOutputs(List.of(m.zeros(new Shape(rows, 1, 1))), List.of(), List.of(), List.of(), List.of(),
+                List.of(), p, null, m.ones(new Shape(rows, 1), DataType.INT64));
+    }
+
+    @Test
     void unequalWidthsWithoutInitializeSayWhatToDo() {
         ModelOutputs t = outputs(null, 2, 8, 2, 4, 1f);
         ModelOutputs s = outputs(null, 2, 6, 2, 3, 1f);

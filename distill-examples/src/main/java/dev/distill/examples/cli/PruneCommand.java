@@ -10,6 +10,7 @@ import dev.distill.models.io.HfDirectory;
 import dev.distill.models.prune.CalibrationStats;
 import dev.distill.models.prune.ImportanceScore;
 import dev.distill.models.prune.LayerSelection;
+import dev.distill.models.prune.PruneOrigin;
 import dev.distill.models.prune.PrunePlan;
 import dev.distill.models.prune.PruneTarget;
 import dev.distill.models.prune.Pruner;
@@ -126,6 +127,7 @@ public final class PruneCommand implements Callable<Integer> {
                     + result.summary(t.encoder());
             System.out.print(summary);
             HfDirectory.save(student, t.tokenizer(), out);
+            PruneOrigin.of(plan).write(out);
             writeProvenance(target, summary, texts);
             System.out.printf(Locale.ROOT, "wrote %s (%.1f s)%n", out, seconds);
         }

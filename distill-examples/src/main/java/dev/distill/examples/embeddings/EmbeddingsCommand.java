@@ -2,6 +2,7 @@ package dev.distill.examples.embeddings;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import ai.djl.training.initializer.Initializer;
 import dev.distill.core.Devices;
 import dev.distill.core.data.ExampleBatchSource;
 import dev.distill.core.data.LabelKind;
@@ -20,7 +21,10 @@ import dev.distill.examples.report.ReportWriter;
 import dev.distill.examples.report.RunSummary;
 import dev.distill.losses.AttentionLoss;
 import dev.distill.losses.HiddenStateLoss;
+import dev.distill.losses.Projection;
+import dev.distill.losses.SimilarityMatrixLoss;
 import dev.distill.losses.WeightedSumLoss;
+import dev.distill.losses.mapping.LayerMapping;
 import dev.distill.models.LoadedModel;
 import dev.distill.models.ModelLoader;
 import dev.distill.models.data.TextPipeline;
@@ -29,6 +33,7 @@ import dev.distill.models.encoder.EncoderConfig;
 import dev.distill.models.encoder.Students;
 import dev.distill.models.inference.Throughput;
 import dev.distill.models.io.HfDirectory;
+import dev.distill.models.prune.PruneOrigin;
 import dev.distill.models.tokenizer.TextTokenizer;
 import dev.distill.models.train.EncoderStudent;
 import dev.distill.models.train.EncoderTeacher;
@@ -36,6 +41,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -97,6 +103,9 @@ public final class EmbeddingsCommand implements Callable<Integer> {
     @Option(names = "--w-cosine", defaultValue = "1.0", description = "Weight of the pooled-embedding cosine loss (default: ${DEFAULT-VALUE}).")
     double wCosine;
 
+    @Option(names = "--w-similarity", defaultValue = "0", description = "Weight of the in-batch cosine-similarity matrix MSE on pooled embeddings (default: ${DEFAULT-VALUE}).")
+    double wSimilarity;
+
     @Option(names = "--w-hidden", defaultValue = "0.1", description = "Weight of the hidden-state MSE over mapped layers (default: ${DEFAULT-VALUE}).")
     double wHidden;
 
@@ -105,6 +114,17 @@ public final class EmbeddingsCommand implements Callable<Integer> {
 
     @Option(names = "--w-attention", defaultValue = "0.0002", description = "Weight of the attention-score MSE (default: ${DEFAULT-VALUE}).")
     double wAttention;
+
+    @Option(names = "--layer-map", defaultValue = "auto", paramLabel = "auto|uniform|<g1,g2,...>",
+            description = {"Teacher layer g(m) compared with student layer m (1-based teacher outputs). auto: for a pruned",
+                    "--student-init the teacher layer each student layer was cut from (its pruning.json), else",
+                    "TinyBERT's uniform g(m) = m*N/M (default: ${DEFAULT-VALUE})."})
+    String layerMap;
+
+    @Option(names = "--projection-init", defaultValue = "auto", paramLabel = "auto|random",
+            description = {"How the projections W (student width -> teacher width) start. auto: for a pruned",
+                    "--student-init the channel selection it was cut with, else random N(0, 0.02^2) (default: ${DEFAULT-VALUE})."})
+    String projectionInit;
 
     @Option(names = "--reference", defaultValue = "all-MiniLM-L6-v2", paramLabel = "<name|path|none>",
             description = "An outside model scored for comparison, or none (default: ${DEFAULT-VALUE}).")
@@ -147,12 +167,27 @@ public final class EmbeddingsCommand implements Callable<Integer> {
             LOG.info("teacher {}: {} parameters; student: {} parameters ({})", teacher.source(),
                     teacherEncoder.parameterCount(), studentEncoder.parameterCount(), studentEncoder.config());
 
-            DistillationLoss loss = WeightedSumLoss.builder()
-                    .add("pooled_cosine", wCosine, HiddenStateLoss.pooledCosine())
-                    .add("hidden_mse", wHidden, HiddenStateLoss.tinyBertHidden())
-                    .add("embedding_mse", wEmbedding, HiddenStateLoss.tinyBertEmbedding())
-                    .add("attention_mse", wAttention, AttentionLoss.tinyBert())
-                    .build();
+            Optional<PruneOrigin> origin = studentInit == null ? Optional.empty() : PruneOrigin.read(studentInit);
+            LayerMapping mapping = layerMapping(origin, tc.numLayers());
+            Initializer projectionStart = projectionInitializer(origin, tc, studentEncoder.config());
+            LOG.info("layer mapping {}; projections start {}", mapping,
+                    projectionStart == null ? "random" : "as the pruned channel selection");
+            // Terms of weight 0 are left out, so they cost nothing (not even a forward of the term).
+            WeightedSumLoss.Builder terms = WeightedSumLoss.builder();
+            addTerm(terms, "pooled_cosine", wCosine, () -> hiddenLoss(HiddenStateLoss.builder().optName("pooled_cosine")
+                    .optDistance(HiddenStateLoss.Distance.COSINE).optSource(HiddenStateLoss.Source.POOLED),
+                    projectionStart));
+            addTerm(terms, "similarity", wSimilarity, SimilarityMatrixLoss::new);
+            addTerm(terms, "hidden_mse", wHidden, () -> hiddenLoss(HiddenStateLoss.builder().optName("hidden_mse")
+                    .optMapping(mapping), projectionStart));
+            addTerm(terms, "embedding_mse", wEmbedding, () -> hiddenLoss(HiddenStateLoss.builder()
+                    .optName("embedding_mse").optSource(HiddenStateLoss.Source.EMBEDDINGS), projectionStart));
+            addTerm(terms, "attention_mse", wAttention, () -> AttentionLoss.builder().optMapping(mapping).build());
+            if (wCosine == 0 && wSimilarity == 0 && wHidden == 0 && wEmbedding == 0 && wAttention == 0) {
+                throw new IllegalArgumentException("every loss weight (--w-cosine, --w-similarity, --w-hidden,"
+                        + " --w-embedding, --w-attention) is 0; give at least one a positive weight");
+            }
+            DistillationLoss loss = terms.build();
             TrainerConfig config = TrainerConfig.builder()
                     .setSteps(steps)
                     .optLearningRate(learningRate)
@@ -215,6 +250,51 @@ public final class EmbeddingsCommand implements Callable<Integer> {
             LOG.warn("{}; retrying once from the last good checkpoint", e.getMessage());
             return trainer.fit(data, out);
         }
+    }
+
+    private static void addTerm(WeightedSumLoss.Builder terms, String name, double weight,
+            java.util.function.Supplier<DistillationLoss> loss) {
+        if (weight != 0) {
+            terms.add(name, weight, loss.get()); // the builder refuses a negative or non-finite weight
+        }
+    }
+
+    private static HiddenStateLoss hiddenLoss(HiddenStateLoss.Builder b, Initializer projectionStart) {
+        return (projectionStart == null ? b : b.optProjectionInitializer(projectionStart)).build();
+    }
+
+    /** {@code --layer-map}: explicit list, uniform, or (auto) the pruned origin's layers when there is one. */
+    private LayerMapping layerMapping(Optional<PruneOrigin> origin, int teacherLayers) {
+        String v = layerMap.trim().toLowerCase(Locale.ROOT);
+        if (v.equals("uniform")) {
+            return LayerMapping.uniform();
+        }
+        if (v.equals("auto")) {
+            return origin.filter(o -> o.teacherLayers() == teacherLayers)
+                    .map(o -> LayerMapping.explicit(o.layerMapping())).orElse(LayerMapping.uniform());
+        }
+        try {
+            return LayerMapping.explicit(Students.parseLayers(v));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--layer-map '" + layerMap + "' is not auto, uniform or a list of"
+                    + " increasing 1-based teacher layers such as 3,6,9,12: " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code --projection-init}: null for random, or the pruned channel selection. */
+    private Initializer projectionInitializer(Optional<PruneOrigin> origin, EncoderConfig teacher,
+            EncoderConfig student) {
+        String v = projectionInit.trim().toLowerCase(Locale.ROOT);
+        if (v.equals("random")) {
+            return null;
+        }
+        if (!v.equals("auto")) {
+            throw new IllegalArgumentException("--projection-init '" + projectionInit + "' must be auto or random");
+        }
+        return origin.filter(o -> o.teacherHidden() == teacher.hiddenSize()
+                        && o.channels().length == student.hiddenSize() && o.teacherHidden() != o.channels().length)
+                .map(o -> Projection.fromMatrix(o.teacherHidden(), o.channels().length, o.selectionMatrix()))
+                .orElse(null);
     }
 
     private Encoder buildStudent(Encoder teacher, NDManager manager) {
@@ -286,9 +366,21 @@ public final class EmbeddingsCommand implements Callable<Integer> {
                     .latencyMs(r.speed().msPerBatch()).sentencesPerSecond(r.speed().sentencesPerSecond())
                     .metric("sts_mean", r.sts().mean()).metric("sts_pooled", r.sts().pooled()).build());
         }
-        b.config(java.util.Map.of("steps", steps, "batch_size", batchSize, "max_length", maxLength, "lr", learningRate,
-                "w_cosine", wCosine, "w_hidden", wHidden, "w_embedding", wEmbedding, "w_attention", wAttention,
-                "seed", seed));
+        java.util.Map<String, Object> c = new java.util.LinkedHashMap<>();
+        c.put("steps", steps);
+        c.put("batch_size", batchSize);
+        c.put("max_length", maxLength);
+        c.put("lr", learningRate);
+        c.put("w_cosine", wCosine);
+        c.put("w_similarity", wSimilarity);
+        c.put("w_hidden", wHidden);
+        c.put("w_embedding", wEmbedding);
+        c.put("w_attention", wAttention);
+        c.put("layer_map", layerMap);
+        c.put("projection_init", projectionInit);
+        c.put("student_init", studentInit == null ? "none" : studentInit.toString());
+        c.put("seed", seed);
+        b.config(c);
         ReportWriter.write(out, b.build());
     }
 

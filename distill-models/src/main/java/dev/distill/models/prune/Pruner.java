@@ -84,6 +84,11 @@ public final class Pruner {
 
     /** A pruned student, the plan it was cut with and the statistics the plan came from. */
     public record Result(Encoder student, PrunePlan plan, CalibrationStats stats, ImportanceScore score) {
+        /** Where the student's layers and channels sit in the teacher; save it beside the weights. */
+        public PruneOrigin origin() {
+            return PruneOrigin.of(plan);
+        }
+
         /** Kept units and parameter counts, for people. */
         public String summary(Encoder teacher) {
             return plan.summary(stats, score) + String.format(java.util.Locale.ROOT,

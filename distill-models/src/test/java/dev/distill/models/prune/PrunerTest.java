@@ -14,6 +14,9 @@ import dev.distill.models.encoder.Encoder;
 import dev.distill.models.encoder.EncoderConfig;
 import dev.distill.models.encoder.Pooling;
 import dev.distill.models.heads.ClassificationHead;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,6 +27,7 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Pruning on small random teachers. The references are the teacher's own forward pass and its
@@ -361,6 +365,46 @@ class PrunerTest {
         // the pruned student runs
         TokenBatch b = batches(16, 1).get(0);
         assertEquals(new Shape(3, 9, 12), student.forward(b, false).lastHiddenState().getShape());
+    }
+
+    @Test
+    void theOriginRecordsLayersAndChannelsAndItsSelectionMapsTheStudentBackOntoTheTeacher(@TempDir Path dir)
+            throws IOException {
+        int dropped = 6;
+        Encoder teacher = teacher(6, v -> v.forEach((name, w) -> {
+            if (name.endsWith("LayerNorm.weight") || name.endsWith("LayerNorm.bias")) {
+                w[dropped] = 0f;
+            }
+        }));
+        PrunePlan plan = PrunePlan.selectWithLayers(stats(teacher), new PruneTarget(2, 12, 3, 0, 10),
+                ImportanceScore.CONTRIBUTION, new int[] {0, 2});
+        Encoder student = Pruner.apply(teacher, plan, manager);
+        PruneOrigin origin = new Pruner.Result(student, plan, null, ImportanceScore.CONTRIBUTION).origin();
+        assertArrayEquals(new int[] {1, 3}, origin.layerMapping()); // g(m) = kept teacher layer + 1, 1-based
+        // W·e_student = e_teacher on the kept channels, 0 on the dropped ones, for every word embedding
+        float[] w = origin.selectionMatrix();
+        float[] te = teacher.namedParameters().get("embeddings.word_embeddings.weight").getArray().toFloatArray();
+        float[] se = student.namedParameters().get("embeddings.word_embeddings.weight").getArray().toFloatArray();
+        java.util.Set<Integer> kept = new java.util.HashSet<>();
+        IntStream.of(plan.channels()).forEach(kept::add);
+        for (int tok = 0; tok < 50; tok++) {
+            for (int o = 0; o < H; o++) {
+                float y = 0;
+                for (int i = 0; i < 12; i++) {
+                    y += w[o * 12 + i] * se[tok * 12 + i];
+                }
+                assertEquals(kept.contains(o) ? te[tok * H + o] : 0f, y, 0f, "token " + tok + " channel " + o);
+            }
+        }
+        assertTrue(PruneOrigin.read(dir).isEmpty());
+        origin.write(dir);
+        assertEquals(origin, PruneOrigin.read(dir).orElseThrow());
+        Files.writeString(dir.resolve(PruneOrigin.FILE), "{\"teacher_layers\": 3, \"teacher_hidden\": 16}");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PruneOrigin.read(dir));
+        assertTrue(e.getMessage().contains(PruneOrigin.FILE) && e.getMessage().contains("kept_layers"), e.getMessage());
+        IllegalArgumentException range = assertThrows(IllegalArgumentException.class,
+                () -> new PruneOrigin(3, 16, new int[] {0, 3}, plan.channels()));
+        assertTrue(range.getMessage().contains("index 3") && range.getMessage().contains("[0, 3)"), range.getMessage());
     }
 
     @Test
