@@ -57,9 +57,9 @@ final class Ops {
         NDArray keep = toBool(selected);
         NDArray count = toFloat(keep, values).sum();
         if (!keep.getShape().equals(values.getShape())) {
-            count = count.mul((float) (values.getShape().size() / keep.getShape().size()));
+            count = Scalars.mul(count, (float) (values.getShape().size() / keep.getShape().size()));
         }
-        return fillWhereNot(values, keep, 0).sum().div(count.maximum(1));
+        return fillWhereNot(values, keep, 0).sum().div(Scalars.maximum(count, 1f));
     }
 
     /**

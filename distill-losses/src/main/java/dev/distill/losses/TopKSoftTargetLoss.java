@@ -103,19 +103,19 @@ public final class TopKSoftTargetLoss implements DistillationLoss {
         NDArray positive = p.gt(0);
         NDArray rows;
         if (truncatedMass == TruncatedMass.RENORMALIZE) {
-            NDArray logp = Ops.fillWhereNot(p.maximum(Float.MIN_NORMAL).log().div((float) temperature), positive,
+            NDArray logp = Ops.fillWhereNot(Scalars.div(Scalars.maximum(p, Float.MIN_NORMAL).log(), (float) temperature), positive,
                     Ops.negativeFill(p.getDataType()));
             NDArray logpT = logp.logSoftmax(1); // log p̃
             NDArray pT = logpT.exp();
             rows = rowSum(pT, logpT, logqK, positive);
         } else {
-            NDArray logp = p.maximum(Float.MIN_NORMAL).log();
+            NDArray logp = Scalars.maximum(p, Float.MIN_NORMAL).log();
             rows = rowSum(p, logp, logqK, positive);
             if (ts.get(2) < v) {
-                NDArray rest = p.sum(new int[] {1}).neg().add(1).maximum(0); // r, (n)
+                NDArray rest = Scalars.maximum(p.sum(new int[] {1}).neg().add(1), 0f); // r, (n)
                 NDArray logqRest = logRestMass(logq, idsN);
                 NDArray restTerm = form == SoftTargetForm.KL_DIVERGENCE
-                        ? rest.maximum(Float.MIN_NORMAL).log().sub(logqRest).mul(rest)
+                        ? Scalars.maximum(rest, Float.MIN_NORMAL).log().sub(logqRest).mul(rest)
                         : logqRest.mul(rest).neg();
                 rows = rows.add(Ops.fillWhereNot(restTerm, rest.gt(0), 0));
             }

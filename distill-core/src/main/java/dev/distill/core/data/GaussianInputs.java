@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.distill.core.Scalars;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -85,8 +86,8 @@ public final class GaussianInputs {
             throw new IllegalArgumentException("the sample has " + (long) n + " real tokens; at least 2 are needed"
                     + " to estimate a standard deviation");
         }
-        NDArray mu = x.mul(w).sum(new int[] {0}).div(n);
-        NDArray var = x.sub(mu).square().mul(w).sum(new int[] {0}).div(n - 1);
+        NDArray mu = Scalars.div(x.mul(w).sum(new int[] {0}), (float) n);
+        NDArray var = Scalars.div(x.sub(mu).square().mul(w).sum(new int[] {0}), (float) (n - 1));
         float[] m = mu.toType(DataType.FLOAT32, false).toFloatArray();
         float[] s = var.sqrt().toType(DataType.FLOAT32, false).toFloatArray();
         return new GaussianInputs(m, s, seed);

@@ -16,6 +16,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.distill.core.ModelDims;
 import dev.distill.core.ModelOutputs;
+import dev.distill.core.Scalars;
 import dev.distill.core.data.BatchSource;
 import dev.distill.core.data.TokenBatch;
 import dev.distill.core.eval.Evaluation;
@@ -366,7 +367,7 @@ public class DistillationTrainer {
                             // scalar before that (its backing memory can be reused: garbage
                             // gradients), so it is not used here.
                             collector.backward(config.accumulation() == 1
-                                    ? out.total() : out.total().div((float) config.accumulation()));
+                                    ? out.total() : Scalars.div(out.total(), (float) config.accumulation()));
                             keep(record, out, intervalManager);
                         }
                     }

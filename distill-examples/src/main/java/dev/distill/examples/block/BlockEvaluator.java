@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.distill.core.ModelOutputs;
+import dev.distill.core.Scalars;
 import dev.distill.core.data.TokenBatch;
 import dev.distill.core.eval.Evaluation;
 import dev.distill.core.eval.Evaluator;
@@ -79,8 +80,8 @@ public final class BlockEvaluator implements Evaluator, AutoCloseable {
                 TokenBatch b = training.batchAt(n, m);
                 NDArray y = teacher.forwardHidden(BlockBatch.hidden(b), b.attentionMask(), false).lastHiddenState();
                 NDArray batchMean = maskedMean(y, b.attentionMask());
-                NDArray next = mu == null ? batchMean.mul((float) ALPHA)
-                        : mu.mul((float) (1 - ALPHA)).add(batchMean.mul((float) ALPHA));
+                NDArray next = mu == null ? Scalars.mul(batchMean, (float) ALPHA)
+                        : Scalars.mul(mu, (float) (1 - ALPHA)).add(Scalars.mul(batchMean, (float) ALPHA));
                 next.attach(this.manager);
                 if (mu != null) {
                     mu.close();
@@ -88,7 +89,7 @@ public final class BlockEvaluator implements Evaluator, AutoCloseable {
                 mu = next;
             }
         }
-        gaussianMean = mu.div((float) (1 - Math.pow(1 - ALPHA, baselineBatches)));
+        gaussianMean = Scalars.div(mu, (float) (1 - Math.pow(1 - ALPHA, baselineBatches)));
         for (int i = 0; i < evalBatches; i++) {
             try (NDManager m = this.manager.newSubManager()) {
                 TokenBatch b = evalStream.batchAt(i, m);

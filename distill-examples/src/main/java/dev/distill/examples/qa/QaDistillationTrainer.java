@@ -3,6 +3,7 @@ package dev.distill.examples.qa;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import dev.distill.core.ModelOutputs;
+import dev.distill.core.Scalars;
 import dev.distill.core.data.TokenBatch;
 import dev.distill.core.loss.LossOutput;
 import dev.distill.core.loss.StepContext;
@@ -69,12 +70,12 @@ public class QaDistillationTrainer extends DistillationTrainer {
                     + zs.getShape() + " differ; both models must see the same batch");
         }
         // (B, T, 1): 0 on real tokens, −10⁴ on padding, so padding gets no probability.
-        NDArray padding = batch.attentionMask().toType(DataType.FLOAT32, false).sub(1f).mul(1e4f).expandDims(2);
+        NDArray padding = Scalars.mul(batch.attentionMask().toType(DataType.FLOAT32, false).sub(1f), 1e4f).expandDims(2);
         float t = (float) temperature;
-        NDArray logP = zt.add(padding).div(t).logSoftmax(1); // (B, T, 2), softmax over positions
-        NDArray logQ = zs.add(padding).div(t).logSoftmax(1);
+        NDArray logP = Scalars.div(zt.add(padding), t).logSoftmax(1); // (B, T, 2), softmax over positions
+        NDArray logQ = Scalars.div(zs.add(padding), t).logSoftmax(1);
         NDArray kl = logP.exp().mul(logP.sub(logQ)).sum(new int[] {1}); // (B, 2)
-        NDArray lossCe = kl.mean().mul(t * t); // mean over B and {start, end} = (KL_s + KL_e) / 2
+        NDArray lossCe = Scalars.mul(kl.mean(), t * t); // mean over B and {start, end} = (KL_s + KL_e) / 2
 
         NDArray labels = batch.labels();
         if (labels == null || !labels.getShape().equals(new ai.djl.ndarray.types.Shape(zs.getShape().get(0), 2))) {
@@ -85,7 +86,7 @@ public class QaDistillationTrainer extends DistillationTrainer {
         NDArray picked = logQ1.gather(labels.toType(DataType.INT64, false).expandDims(2), 2).squeeze(2); // (B, 2)
         NDArray lossTask = picked.neg().mean();
 
-        NDArray total = lossCe.mul((float) alphaCe).add(lossTask.mul((float) alphaTask));
+        NDArray total = Scalars.mul(lossCe, (float) alphaCe).add(Scalars.mul(lossTask, (float) alphaTask));
         Map<String, NDArray> terms = new LinkedHashMap<>();
         terms.put("kl_span", lossCe);
         terms.put("hard_span", lossTask);

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.distill.core.Scalars;
 import dev.distill.core.data.Seeds;
 import dev.distill.core.data.TokenBatch;
 import dev.distill.models.cache.MlmTeacher;
@@ -278,7 +279,7 @@ public final class TinyBertAugmenter {
                 NDManager own = manager.newSubManager();
                 NDArray copy = e.toType(DataType.FLOAT32, true);
                 copy.attach(own);
-                unitEmbeddings = copy.div(copy.norm(new int[] {1}, true).maximum(1e-12f));
+                unitEmbeddings = copy.div(Scalars.maximum(copy.norm(new int[] {1}, true), 1e-12f));
             }
         }
         NDArray unit = unitEmbeddings;
@@ -295,7 +296,7 @@ public final class TinyBertAugmenter {
                     rows.add(e.gather(index, 0).mean(new int[] {0}, true).toType(DataType.FLOAT32, false));
                 }
                 NDArray mean = ai.djl.ndarray.NDArrays.concat(rows, 0); // (W, H)
-                NDArray q = mean.div(mean.norm(new int[] {1}, true).maximum(1e-12f));
+                NDArray q = mean.div(Scalars.maximum(mean.norm(new int[] {1}, true), 1e-12f));
                 NDArray cos = q.matMul(unit.transpose()); // (W, V)
                 long[] top = topExcluding(cos, new long[chunk.size()], sub);
                 for (int i = 0; i < chunk.size(); i++) {

@@ -416,7 +416,7 @@ public final class Encoder extends AbstractBlock {
         }
         NDArray m = Tensors.floatMask3d(mask); // (B, T, 1)
         NDArray summed = hidden.mul(m).sum(new int[] {1});
-        NDArray counts = m.sum(new int[] {1}).maximum(1e-9f);
+        NDArray counts = Scalars.maximum(m.sum(new int[] {1}), 1e-9f);
         return summed.div(counts);
     }
 

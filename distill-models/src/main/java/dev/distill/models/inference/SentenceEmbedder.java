@@ -3,6 +3,7 @@ package dev.distill.models.inference;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.distill.core.ModelOutputs;
+import dev.distill.core.Scalars;
 import dev.distill.core.data.TokenBatch;
 import dev.distill.core.eval.TextEmbedder;
 import dev.distill.models.encoder.Encoder;
@@ -65,7 +66,7 @@ public final class SentenceEmbedder implements TextEmbedder {
                 ModelOutputs o = encoder.forward(batch, false);
                 NDArray v = Encoder.pool(o.lastHiddenState(), batch.attentionMask(), pooling);
                 if (normalize) {
-                    v = v.div(v.norm(new int[] {1}, true).maximum(1e-12f));
+                    v = v.div(Scalars.maximum(v.norm(new int[] {1}, true), 1e-12f));
                 }
                 float[] flat = v.toFloatArray();
                 int dim = Math.toIntExact(v.getShape().get(1));

@@ -8,6 +8,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
 import dev.distill.core.ModelOutputs;
+import dev.distill.core.Scalars;
 import dev.distill.core.data.TokenBatch;
 import dev.distill.models.encoder.Activations;
 import dev.distill.models.encoder.Encoder;
@@ -206,7 +207,7 @@ public final class CalibrationStats {
                 NDArray act = Activations.apply(linear(an, l, "intermediate.dense"), config.hiddenAct()); // (B, T, F)
                 addTo(neuronAbs[l], act.abs().mul(m3).sum(batchAndTime));
                 NDArray cos = x.mul(y).sum(new int[] {2})
-                        .div(x.norm(new int[] {2}).mul(y.norm(new int[] {2})).maximum(1e-12f));
+                        .div(Scalars.maximum(x.norm(new int[] {2}).mul(y.norm(new int[] {2})), 1e-12f));
                 cosSum[l] += cos.mul(m).sum().getFloat();
                 if (!checked) {
                     checkRecomputation(l, an, act, y, m3);
