@@ -1,7 +1,6 @@
 package dev.distill.models.inference;
 
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import dev.distill.core.data.TokenBatch;
 import dev.distill.models.encoder.Encoder;
 import dev.distill.models.tokenizer.TextTokenizer;
@@ -54,8 +53,7 @@ public final class Throughput {
             try (NDManager step = manager.newSubManager()) {
                 TokenBatch batch = tokenizer.batch(b, step);
                 // reading one value forces the computation to finish (relevant on GPUs)
-                // (as float32: getFloat refuses a float16 array)
-                encoder.forward(batch, false).pooled().get(0, 0).toType(DataType.FLOAT32, false).getFloat();
+                encoder.forward(batch, false).pooled().getFloat(0, 0);
             }
         }
     }
