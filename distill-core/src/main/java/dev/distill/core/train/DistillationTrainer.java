@@ -629,7 +629,7 @@ public class DistillationTrainer {
         }
         if (teacherType == DataType.FLOAT16 && !teacher.device().isGpu()) {
             LOG.warn("the teacher computes in float16 on {}: this halves its memory but PyTorch's float16 CPU "
-                    + "kernels are slower than float32 (bge-small measured 3-5x slower); prefer float32 on CPU "
+                    + "kernels are slower than float32 (bge-small measured 3-8x slower); prefer float32 on CPU "
                     + "unless memory is short", teacher.device());
         }
     }
