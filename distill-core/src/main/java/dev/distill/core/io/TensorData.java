@@ -1,5 +1,6 @@
 package dev.distill.core.io;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -62,8 +63,21 @@ public record TensorData(DType dtype, long[] shape, ByteBuffer data) {
         return new TensorData(DType.F32, shape, buf);
     }
 
-    /** Copies an array to the heap (float types become F32 unless F64/F16; ints keep their width). */
+    /**
+     * Copies an array to the heap (float types become F32 unless F64/F16; ints keep their width).
+     * An array on a GPU is first copied to the host in a temporary manager: DJL's {@code
+     * toByteBuffer} would attach that host copy to the array's own manager, where, for a model's
+     * parameters, it would stay until the model is closed (a host copy of every weight per
+     * checkpoint).
+     */
     public static TensorData fromNDArray(NDArray array) {
+        if (!array.getDevice().equals(Device.cpu())) {
+            try (NDManager host = array.getManager().newSubManager(Device.cpu())) {
+                NDArray copy = array.toDevice(Device.cpu(), false);
+                copy.attach(host);
+                return fromNDArray(copy);
+            }
+        }
         DataType t = array.getDataType();
         DType dtype;
         switch (t) {

@@ -193,7 +193,11 @@ public final class TrainerConfig {
         return seed;
     }
 
-    /** Whether the teacher runs in float16 (GPU only). */
+    /**
+     * Whether the teacher must compute in float16 ({@link FrozenTeacher#dataType()}); the trainer
+     * refuses a float32 teacher when set. Allowed on any device: on a GPU float16 is faster and
+     * halves the teacher's memory, on CPU it only halves the memory (the trainer logs a warning).
+     */
     public boolean fp16() {
         return fp16;
     }
@@ -360,7 +364,10 @@ public final class TrainerConfig {
             return this;
         }
 
-        /** Run the teacher in float16 (needs a GPU); default false. */
+        /**
+         * Require a float16 teacher (see {@link TrainerConfig#fp16()}; make one with {@code
+         * EncoderTeacher.of(encoder, DataType.FLOAT16)}); default false.
+         */
         public Builder optFp16(boolean fp16) {
             this.fp16 = fp16;
             return this;
@@ -412,12 +419,6 @@ public final class TrainerConfig {
                 throw new IllegalArgumentException("earlyStoppingPatience (" + earlyStoppingPatience
                         + ") counts evaluations, but evalInterval is 0 (evaluate only at the end); "
                         + "set optEvalInterval(n) or patience 0");
-            }
-            for (Device d : new Device[] {teacherDevice, studentDevice}) {
-                if (fp16 && d != null && !d.isGpu()) {
-                    throw new IllegalArgumentException("fp16 needs a GPU, but the configured device is "
-                            + d + "; use optFp16(false) on CPU or choose --device gpu");
-                }
             }
             return new TrainerConfig(this);
         }

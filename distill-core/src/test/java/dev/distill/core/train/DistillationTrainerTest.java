@@ -457,13 +457,13 @@ class DistillationTrainerTest {
     }
 
     @Test
-    void fp16IsRefusedOnCpu() {
+    void fp16RequiresAFloat16Teacher() {
         TrainerConfig c = config(2).optFp16(true).build();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new DistillationTrainer(TinyModel.frozen(teacherModel(), "t"), student(0f), new ProjectedLoss(), c)
                         .fit(data(), tmp.resolve("run")));
-        assertEquals("fp16 needs a GPU, but the teacher is on cpu(); use optFp16(false) on CPU, or put the teacher "
-                + "on a GPU", e.getMessage());
+        assertEquals("fp16 is set but the teacher computes in float32; create the teacher in float16 "
+                + "(EncoderTeacher.of(encoder, DataType.FLOAT16)), or use optFp16(false)", e.getMessage());
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.distill.examples.classify;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import dev.distill.core.Devices;
 import dev.distill.core.data.ExampleBatchSource;
 import dev.distill.core.data.LabelKind;
@@ -15,6 +16,7 @@ import dev.distill.core.train.TrainerConfig;
 import dev.distill.core.train.TrainingResult;
 import dev.distill.examples.common.ExampleEvalData;
 import dev.distill.examples.common.FineTunedModel;
+import dev.distill.examples.common.TeacherPrecision;
 import dev.distill.examples.report.ReportWriter;
 import dev.distill.examples.report.RunSummary;
 import dev.distill.losses.AttentionLoss;
@@ -160,6 +162,11 @@ public final class ClassifyCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "auto", paramLabel = "cpu|gpu|auto", description = "Device (default: ${DEFAULT-VALUE}).")
     String device;
 
+    @Option(names = "--teacher-precision", defaultValue = "fp32", paramLabel = "fp32|fp16", converter = TeacherPrecision.class,
+            description = "The distilling teacher's compute type; fp16 halves its memory, faster on a GPU only "
+                    + "(fine-tuning stays float32) (default: ${DEFAULT-VALUE}).")
+    DataType teacherPrecision;
+
     @Option(names = "--seed", defaultValue = "42", description = "Seed for the split, data order, initialisation and dropout (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -213,7 +220,7 @@ public final class ClassifyCommand implements Callable<Integer> {
                 FineTunedModel.dropCheckpoints(out.resolve("teacher-run"));
             }
             double teacherMinutes = (System.nanoTime() - start) / 60e9;
-            EncoderTeacher frozen = new EncoderTeacher(teacher);
+            EncoderTeacher frozen = EncoderTeacher.of(teacher, teacherPrecision);
 
             // 2. The training data of the student and the baseline (optionally augmented).
             List<TokenizedExample> studentTrain = augment > 0

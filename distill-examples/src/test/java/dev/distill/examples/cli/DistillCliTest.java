@@ -105,4 +105,21 @@ class DistillCliTest {
         assertEquals(2, p.code());
         assertTrue(p.err().contains("pooling 'max' is unknown; use cls or mean"), p.err());
     }
+
+    @Test
+    void teacherPrecisionIsCheckedBeforeAnythingLoads() {
+        for (String cmd : new String[] {"embeddings", "classify"}) {
+            Run help = run(cmd, "--help");
+            assertTrue(help.out().contains("--teacher-precision=fp32|fp16") && help.out().contains("(default: fp32)"),
+                    help.out());
+            Run bf16 = run(cmd, "--teacher-precision", "bf16");
+            assertEquals(2, bf16.code(), cmd);
+            assertTrue(bf16.err().contains("Invalid value for option '--teacher-precision': teacher precision 'bf16' "
+                    + "is not available: DJL 0.35.1's PyTorch JNI has no bfloat16 type and aborts the JVM on it; "
+                    + "use fp16 or fp32"), bf16.err());
+            Run other = run(cmd, "--teacher-precision", "int8");
+            assertEquals(2, other.code(), cmd);
+            assertTrue(other.err().contains("teacher precision 'int8' is unknown; use fp32 or fp16"), other.err());
+        }
+    }
 }

@@ -1,5 +1,6 @@
 package dev.distill.models.encoder;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -53,6 +54,12 @@ import java.util.TreeSet;
  *
  * <p>Create one with a configuration, then either {@link #initializeWeights(NDManager, long)}
  * (BERT's N(0, 0.02²) initialisation) or {@link #loadState(NDManager, Map, boolean)}.
+ *
+ * <p>Precision: weights are created and loaded in float32. {@link #toType(DataType, NDManager)}
+ * makes a float16 copy (for a frozen teacher); {@link #forward} then computes in the weights'
+ * type: the padding mask and every constant follow it (−10000 is exact in float16), and every
+ * output is float16. bfloat16 is refused: DJL 0.35.1's PyTorch JNI has no bfloat16 type and
+ * aborts the JVM on it (docs/djl-traps.md).
  */
 public final class Encoder extends AbstractBlock {
 
@@ -172,9 +179,80 @@ public final class Encoder extends AbstractBlock {
         return n;
     }
 
-    /** Bytes the parameters take in float32. */
+    /** Bytes the parameters take in their data type ({@link #dataType()}). */
     public long sizeInBytes() {
-        return parameterCount() * Float.BYTES;
+        return parameterCount() * dataType().getNumOfBytes();
+    }
+
+    /**
+     * The floating-point type of the weights, which {@link #forward} computes in: float32 unless
+     * this encoder came from {@link #toType}; float32 before the weights are initialised.
+     */
+    public DataType dataType() {
+        return wordEmbeddings.isInitialized() ? wordEmbeddings.getArray().getDataType() : DataType.FLOAT32;
+    }
+
+    /**
+     * A copy of this encoder (and its head) whose weights are converted to {@code dataType} and
+     * live on {@code manager}'s device; this encoder is left untouched, so a float32 model can
+     * keep serving as a student's source or be evaluated while its float16 copy teaches. Each
+     * parameter of the copy requires a gradient exactly when the original's does.
+     *
+     * <p>float16 keeps 11 significant bits (relative rounding error ≤ 2⁻¹¹ ≈ 4.9e-4 per value)
+     * and overflows beyond ±65504; BERT-family weights and activations stay far inside that
+     * range. PyTorch has CPU and CUDA float16 kernels for every op of {@link #forward}; on CPU
+     * they save memory, not time.
+     *
+     * @param dataType {@code FLOAT32} (a plain copy) or {@code FLOAT16}
+     * @param manager owner of the copied weights; its device is where they are put
+     * @throws IllegalArgumentException for any other type, bfloat16 included
+     * @throws IllegalStateException if a parameter is not initialised
+     */
+    public Encoder toType(DataType dataType, NDManager manager) {
+        Objects.requireNonNull(manager, "manager");
+        requireSupported(dataType);
+        for (Map.Entry<String, Parameter> e : named.entrySet()) {
+            if (!e.getValue().isInitialized()) {
+                throw new IllegalStateException("cannot copy " + this + ": parameter " + e.getKey()
+                        + " is not initialised; call initializeWeights or loadState first");
+            }
+        }
+        Encoder copy = new Encoder(config, pooling, head == null ? null : head.emptyCopy());
+        for (Map.Entry<String, Parameter> e : named.entrySet()) {
+            NDArray source = e.getValue().getArray();
+            NDArray converted = convert(source, dataType, manager);
+            Parameter target = copy.named.get(e.getKey());
+            target.setInitializer((m, shape, type) -> converted);
+            target.initialize(manager, dataType);
+            converted.setRequiresGradient(source.hasGradient());
+        }
+        return copy;
+    }
+
+    /** The types {@link #toType} accepts; the message names the rule and the fix. */
+    private static void requireSupported(DataType dataType) {
+        Objects.requireNonNull(dataType, "dataType");
+        if (dataType == DataType.BFLOAT16) {
+            throw new IllegalArgumentException("data type BFLOAT16 is not supported: DJL 0.35.1's PyTorch JNI has "
+                    + "no bfloat16 type and aborts the JVM on it; use FLOAT16 for a half-precision teacher");
+        }
+        if (dataType != DataType.FLOAT32 && dataType != DataType.FLOAT16) {
+            throw new IllegalArgumentException("data type " + dataType + " is not supported for encoder weights; "
+                    + "use FLOAT32 or FLOAT16");
+        }
+    }
+
+    /** A natively owned copy of {@code a} in {@code type} on the manager's device, attached to it. */
+    private static NDArray convert(NDArray a, DataType type, NDManager manager) {
+        // toDevice(sameDevice) and toType(sameType) return aliases of the source (docs/djl-traps.md):
+        // duplicate() so the copy never shares storage with this encoder.
+        NDArray c = a.getDevice().equals(manager.getDevice()) ? a : a.toDevice(manager.getDevice(), false);
+        NDArray typed = c.getDataType() == type ? (c == a ? a.duplicate() : c) : c.toType(type, false);
+        if (c != a && typed != c) {
+            c.close();
+        }
+        typed.attach(manager);
+        return typed;
     }
 
     /**
@@ -212,6 +290,10 @@ public final class Encoder extends AbstractBlock {
 
     private static void assign(NDManager manager, Parameter p, float[] values) {
         if (p.isInitialized()) {
+            if (p.getArray().getDataType() != DataType.FLOAT32) {
+                throw new IllegalStateException("cannot write float32 values into parameter " + p.getName() + " of type "
+                        + p.getArray().getDataType() + "; initialise or load the float32 encoder, then call toType");
+            }
             p.getArray().set(FloatBuffer.wrap(values));
         } else {
             p.setInitializer((m, shape, type) -> m.create(FloatBuffer.wrap(values), shape, DataType.FLOAT32));
@@ -321,6 +403,11 @@ public final class Encoder extends AbstractBlock {
                     + config.maxPositions() + "; truncate inputs to at most " + config.maxPositions() + " tokens");
         }
         NDManager m = ids.getManager();
+        Device device = wordEmbeddings.getArray().getDevice();
+        if (!ids.getDevice().equals(device)) {
+            throw new IllegalArgumentException("the batch is on " + ids.getDevice() + " but the encoder's weights are on "
+                    + device + "; create the batch with a manager on " + device + " (or copy it there with toDevice)");
+        }
         NDArray types = batch.tokenTypeIds() != null ? batch.tokenTypeIds() : ids.zerosLike();
         NDArray positions = m.arange(0, len, 1, DataType.INT64).expandDims(0);
 
@@ -339,7 +426,8 @@ public final class Encoder extends AbstractBlock {
      * {@code inputs_embeds} still adds position and type embeddings; this bypasses the whole
      * embedding layer.
      *
-     * @param hidden (B, T, H) float32 inputs, taking the place of {@code hiddenStates.get(0)}
+     * @param hidden (B, T, H) inputs in the weights' type ({@link #dataType()}), taking the place
+     *     of {@code hiddenStates.get(0)}
      * @param attentionMask (B, T), 1 for real positions and 0 for padding
      * @param training whether dropout is active
      * @return outputs whose {@code hiddenStates.get(0)} is {@code hidden} itself; arrays belong to
@@ -355,14 +443,19 @@ public final class Encoder extends AbstractBlock {
             throw new IllegalArgumentException("attention mask shape " + attentionMask.getShape()
                     + " must be (B, T) = " + s.slice(0, 2) + " of the hidden states");
         }
+        if (hidden.getDataType() != dataType()) {
+            throw new IllegalArgumentException("hidden states are " + hidden.getDataType() + " but the weights are "
+                    + dataType() + "; they must match: convert the inputs with toType(" + dataType() + ", false)");
+        }
         return forwardLayers(hidden, attentionMask, training);
     }
 
     private ModelOutputs forwardLayers(NDArray x, NDArray mask, boolean training) {
         int bsz = Math.toIntExact(x.getShape().get(0));
         int len = Math.toIntExact(x.getShape().get(1));
-        // (B, 1, 1, T): 0 on real keys, -10000 on padding, broadcast over heads and queries
-        NDArray additiveMask = mask.toType(DataType.FLOAT32, false).neg().add(1f)
+        // (B, 1, 1, T): 0 on real keys, -10000 on padding, broadcast over heads and queries; in the
+        // activations' type, or a float32 mask would promote float16 scores to float32
+        NDArray additiveMask = mask.toType(x.getDataType(), false).neg().add(1f)
                 .mul(ModelOutputs.MASK_VALUE).reshape(bsz, 1, 1, len);
 
         int heads = config.numHeads();
@@ -408,15 +501,17 @@ public final class Encoder extends AbstractBlock {
 
     /**
      * Sentence embedding from a (B, T, H) hidden state: the [CLS] vector, or the mean over real
-     * tokens (padding excluded through the mask).
+     * tokens (padding excluded through the mask); in the hidden state's type.
      */
     public static NDArray pool(NDArray hidden, NDArray mask, Pooling pooling) {
         if (pooling == Pooling.CLS) {
             return hidden.get(new NDIndex(":, 0, :"));
         }
-        NDArray m = Tensors.floatMask3d(mask); // (B, T, 1)
+        NDArray m = Tensors.mask3d(mask, hidden.getDataType()); // (B, T, 1)
         NDArray summed = hidden.mul(m).sum(new int[] {1});
-        NDArray counts = Scalars.maximum(m.sum(new int[] {1}), 1e-9f);
+        // Counts of a 0/1 mask are whole numbers: max(count, 1) only changes an all-padding row,
+        // whose sum is 0 anyway. (A tiny floor such as 1e-9 underflows to 0 in float16: 0/0.)
+        NDArray counts = Scalars.maximum(m.sum(new int[] {1}), 1f);
         return summed.div(counts);
     }
 

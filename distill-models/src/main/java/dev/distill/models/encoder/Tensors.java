@@ -32,8 +32,8 @@ final class Tensors {
         return Dropout.dropout(x, rate, true).singletonOrThrow();
     }
 
-    /** A float32 (B, T, 1) copy of a (B, T) 0/1 mask. */
-    static NDArray floatMask3d(NDArray mask) {
-        return mask.toType(DataType.FLOAT32, false).expandDims(-1);
+    /** A (B, T, 1) copy of a (B, T) 0/1 mask in {@code type}. */
+    static NDArray mask3d(NDArray mask, DataType type) {
+        return mask.toType(type, false).expandDims(-1);
     }
 }

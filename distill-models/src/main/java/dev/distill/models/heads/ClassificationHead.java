@@ -73,6 +73,11 @@ public final class ClassificationHead extends Head {
         return numLabels;
     }
 
+    @Override
+    public ClassificationHead emptyCopy() {
+        return new ClassificationHead(config, labels, regression);
+    }
+
     public boolean isRegression() {
         return regression;
     }

@@ -30,4 +30,16 @@ public abstract class Head {
 
     /** Number of outputs per example or position (classes, vocabulary size, 2 for spans). */
     public abstract int numOutputs();
+
+    /**
+     * A head of the same kind, configuration and shape whose parameters are not initialised:
+     * what {@link dev.distill.models.encoder.Encoder#toType} fills with converted weights. The
+     * heads of this package implement it; a head written elsewhere must override it to be copied.
+     *
+     * @throws UnsupportedOperationException if this head does not implement it
+     */
+    public Head emptyCopy() {
+        throw new UnsupportedOperationException("head " + getClass().getName() + " (" + architecture()
+                + ") cannot be copied: override Head.emptyCopy() to return a fresh head of the same shape");
+    }
 }

@@ -49,6 +49,11 @@ public final class MaskedLmHead extends Head {
     }
 
     @Override
+    public MaskedLmHead emptyCopy() {
+        return new MaskedLmHead(config);
+    }
+
+    @Override
     public NDArray forward(Input in, boolean training) {
         return logits(in.lastHidden(), in.wordEmbeddings());
     }

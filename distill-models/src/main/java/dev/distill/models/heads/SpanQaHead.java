@@ -13,10 +13,12 @@ import java.util.List;
  */
 public final class SpanQaHead extends Head {
 
+    private final EncoderConfig config;
     private final Parameter weight;
     private final Parameter bias;
 
     public SpanQaHead(EncoderConfig config) {
+        this.config = config;
         weight = Params.create("qa_outputs.weight", Params.Init.NORMAL, 2, config.hiddenSize());
         bias = Params.create("qa_outputs.bias", Params.Init.ZEROS, 2);
     }
@@ -34,6 +36,11 @@ public final class SpanQaHead extends Head {
     @Override
     public int numOutputs() {
         return 2;
+    }
+
+    @Override
+    public SpanQaHead emptyCopy() {
+        return new SpanQaHead(config);
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.distill.models.inference;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import dev.distill.core.ModelOutputs;
 import dev.distill.core.Scalars;
 import dev.distill.core.data.TokenBatch;
@@ -64,7 +65,9 @@ public final class SentenceEmbedder implements TextEmbedder {
             try (NDManager step = manager.newSubManager()) {
                 TokenBatch batch = tokenizer.batch(chunk, step);
                 ModelOutputs o = encoder.forward(batch, false);
-                NDArray v = Encoder.pool(o.lastHiddenState(), batch.attentionMask(), pooling);
+                // float32 whatever the encoder computes in: the norm's floor 1e-12 underflows in float16
+                NDArray v = Encoder.pool(o.lastHiddenState(), batch.attentionMask(), pooling)
+                        .toType(DataType.FLOAT32, false);
                 if (normalize) {
                     v = v.div(Scalars.maximum(v.norm(new int[] {1}, true), 1e-12f));
                 }
