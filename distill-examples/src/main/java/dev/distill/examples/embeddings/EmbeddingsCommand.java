@@ -149,6 +149,12 @@ public final class EmbeddingsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        layerMapping(Optional.empty(), Integer.MAX_VALUE); // refuse a malformed --layer-map before any work
+        projectionInitializer(Optional.empty(), null, null);
+        if (wCosine == 0 && wSimilarity == 0 && wHidden == 0 && wEmbedding == 0 && wAttention == 0) {
+            throw new IllegalArgumentException("every loss weight (--w-cosine, --w-similarity, --w-hidden,"
+                    + " --w-embedding, --w-attention) is 0; give at least one a positive weight");
+        }
         Device dev = Devices.parse(device);
         StsEvaluator sts = StsEvaluator.semEvalTest();
         try (LoadedModel teacher = ModelLoader.load(teacherName, dev, 128);
@@ -188,10 +194,6 @@ public final class EmbeddingsCommand implements Callable<Integer> {
             addTerm(terms, "embedding_mse", wEmbedding, () -> hiddenLoss(HiddenStateLoss.builder()
                     .optName("embedding_mse").optSource(HiddenStateLoss.Source.EMBEDDINGS), projectionStart));
             addTerm(terms, "attention_mse", wAttention, () -> AttentionLoss.builder().optMapping(mapping).build());
-            if (wCosine == 0 && wSimilarity == 0 && wHidden == 0 && wEmbedding == 0 && wAttention == 0) {
-                throw new IllegalArgumentException("every loss weight (--w-cosine, --w-similarity, --w-hidden,"
-                        + " --w-embedding, --w-attention) is 0; give at least one a positive weight");
-            }
             DistillationLoss loss = terms.build();
             TrainerConfig config = TrainerConfig.builder()
                     .setSteps(steps)
@@ -360,8 +362,7 @@ public final class EmbeddingsCommand implements Callable<Integer> {
     private void writeReport(List<Row> rows, UnlabelledCorpus.Texts corpus, TrainingResult result, TrainerConfig config)
             throws java.io.IOException {
         RunSummary.Builder b = RunSummary.builder(teacherName + " → " + studentName())
-                .command("./distill embeddings --student " + student.name().toLowerCase(Locale.ROOT).replace('_', '-')
-                        + " --steps " + steps + " --batch-size " + batchSize)
+                .command(commandLine())
                 .notes(String.format(Locale.ROOT, "%,d training texts (WordNet glosses and usages, newsgroup paragraphs);"
                         + " %d dropped as STS test sentences. Trained %d steps. STS: SemEval 2012 + 2013 test,"
                         + " Spearman x100 of cosine similarity; speed: %d STS sentences, batch 32, median of 3 passes.",
@@ -387,6 +388,30 @@ public final class EmbeddingsCommand implements Callable<Integer> {
         c.put("seed", seed);
         b.config(c);
         ReportWriter.write(out, b.build());
+    }
+
+    /** The command line that reproduces this run (the options that differ from their defaults, and the budget). */
+    private String commandLine() {
+        StringBuilder c = new StringBuilder("./distill embeddings");
+        if (!teacherName.equals("bge-small-en-v1.5")) {
+            c.append(" --teacher ").append(teacherName);
+        }
+        c.append(studentInit != null ? " --student-init " + studentInit
+                : " --student " + student.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+        c.append(" --steps ").append(steps).append(" --batch-size ").append(batchSize);
+        if (wSimilarity != 0) {
+            c.append(" --w-similarity ").append(wSimilarity);
+        }
+        if (!layerMap.equals("auto")) {
+            c.append(" --layer-map ").append(layerMap);
+        }
+        if (!projectionInit.equals("auto")) {
+            c.append(" --projection-init ").append(projectionInit);
+        }
+        if (teacherPrecision != ai.djl.ndarray.types.DataType.FLOAT32) {
+            c.append(" --teacher-precision fp16");
+        }
+        return c.toString();
     }
 
     /** Parses six-layer / tinybert4. */

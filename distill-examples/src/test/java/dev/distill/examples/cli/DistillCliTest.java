@@ -122,4 +122,19 @@ class DistillCliTest {
             assertTrue(other.err().contains("teacher precision 'int8' is unknown; use fp32 or fp16"), other.err());
         }
     }
+
+    @Test
+    void embeddingsAlignmentOptionsAreCheckedBeforeAnythingLoads() {
+        Run map = run("embeddings", "--layer-map", "3,six,12");
+        assertEquals(2, map.code());
+        assertTrue(map.err().contains("--layer-map '3,six,12' is not auto, uniform or a list of increasing 1-based"
+                + " teacher layers"), map.err());
+        Run init = run("embeddings", "--projection-init", "zeros");
+        assertEquals(2, init.code());
+        assertTrue(init.err().contains("--projection-init 'zeros' must be auto or random"), init.err());
+        Run weights = run("embeddings", "--w-cosine", "0", "--w-hidden", "0", "--w-embedding", "0",
+                "--w-attention", "0");
+        assertEquals(2, weights.code());
+        assertTrue(weights.err().contains("every loss weight"), weights.err());
+    }
 }
