@@ -1,5 +1,6 @@
 package dev.distill.examples.mlm;
 
+import dev.distill.models.data.MaskedSet;
 import ai.djl.ndarray.NDManager;
 import dev.distill.core.data.BatchSource;
 import dev.distill.core.data.BucketBatcher;

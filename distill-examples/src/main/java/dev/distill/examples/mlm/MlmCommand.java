@@ -9,8 +9,6 @@ import dev.distill.core.cache.CacheFingerprint;
 import dev.distill.core.cache.TopKCache;
 import dev.distill.core.cache.TopKCacheBuilder;
 import dev.distill.core.data.MlmMasker;
-import dev.distill.core.data.TextExample;
-import dev.distill.core.data.TokenizedExample;
 import dev.distill.core.loss.DistillationLoss;
 import dev.distill.core.train.DistillationTrainer;
 import dev.distill.core.train.FrozenTeacher;
@@ -29,10 +27,12 @@ import dev.distill.losses.WeightedSumLoss;
 import dev.distill.models.LoadedModel;
 import dev.distill.models.ModelLoader;
 import dev.distill.models.cache.MlmTeacher;
+import dev.distill.models.data.MaskedSet;
 import dev.distill.models.data.TextPipeline;
 import dev.distill.models.encoder.Encoder;
 import dev.distill.models.encoder.Students;
 import dev.distill.models.heads.MaskedLmHead;
+import dev.distill.models.heads.MlmHeadFitter;
 import dev.distill.models.io.HfDirectory;
 import dev.distill.models.tokenizer.TextTokenizer;
 import dev.distill.models.train.EncoderTeacher;
@@ -54,7 +54,7 @@ import picocli.CommandLine.Option;
  * (seed 000).
  *
  * <ol>
- *   <li>bge-small ships without an MLM head: fit one on the frozen teacher ({@link HeadFitter},
+ *   <li>bge-small ships without an MLM head: fit one on the frozen teacher ({@link MlmHeadFitter},
  *       decoder tied to the word embeddings), cache it in the run directory, and score the
  *       teacher's masked-token accuracy on held-out text.
  *   <li>Build the top-k cache of the teacher + head over the masked distillation texts
@@ -209,21 +209,14 @@ public final class MlmCommand implements Callable<Integer> {
 
             // 1. The MLM head on the frozen teacher.
             long s1 = System.nanoTime();
-            HeadFitter.Settings hs = new HeadFitter.Settings(headSteps, headRows, headLr, 0.01f, seed);
-            Map<String, String> provenance = Map.of("teacher", frozen.fingerprint(),
-                    "data", CacheFingerprint.dataHash(headSet.cacheExamples()), "settings", hs.describe());
+            MlmHeadFitter.Settings hs = new MlmHeadFitter.Settings(headSteps, headRows, headLr, 0.01f, seed);
+            Map<String, String> provenance = MlmHeadFitter.provenance(frozen.fingerprint(),
+                    CacheFingerprint.dataHash(headSet.cacheExamples()), hs);
             Path headDir = out.resolve("mlm-head");
-            MaskedLmHead head = HeadFitter.load(teacher, headDir, provenance, loaded.manager());
-            boolean headReused = head != null;
-            if (head == null) {
-                System.out.printf(Locale.ROOT, "fitting the MLM head (%d steps of %d masked positions) ...%n",
-                        headSteps, headRows);
-                try (NDManager fm = loaded.manager().newSubManager()) {
-                    HeadFitter.Features f = HeadFitter.features(teacher, headSet, fm);
-                    head = HeadFitter.fit(teacher, f, hs, loaded.manager(), 25, LOG::info);
-                }
-                HeadFitter.save(head, headDir, provenance);
-            }
+            MlmHeadFitter.Obtained obtained = MlmHeadFitter.fitOrLoad(teacher, provenance, headSet, hs, headDir,
+                    loaded.manager(), 25, LOG::info);
+            MaskedLmHead head = obtained.head();
+            boolean headReused = obtained.reused();
             seconds.put("head", lap(s1));
             MaskedLmHead fitted = head;
             long s2 = System.nanoTime();
@@ -343,12 +336,8 @@ public final class MlmCommand implements Callable<Integer> {
 
     private static MaskedSet set(List<String> texts, TextPipeline pipeline, long maskId, int vocab, long maskSeed,
             long padId) {
-        List<TokenizedExample> ex = new ArrayList<>(texts.size());
-        for (String t : texts) {
-            ex.add(pipeline.tokenize(TextExample.of(t)));
-        }
-        MlmMasker masker = MlmMasker.builder(maskId, vocab).optSeed(maskSeed).build();
-        return new MaskedSet(ex, masker, padId, 64);
+        return MaskedSet.fromTexts(texts, pipeline, MlmMasker.builder(maskId, vocab).optSeed(maskSeed).build(), padId,
+                64);
     }
 
     /** A copy of {@code head}'s values in a new head on {@code manager}. */

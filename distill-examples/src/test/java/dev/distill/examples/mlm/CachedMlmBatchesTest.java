@@ -1,5 +1,6 @@
 package dev.distill.examples.mlm;
 
+import dev.distill.models.data.MaskedSet;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -67,7 +67,7 @@ class MlmCommandTest {
         assertEquals(4, cache.k());
         assertTrue(first.contains(String.format("%,d bytes for %,d masked positions", cache.bytes(), cache.positions())),
                 first);
-        assertTrue(Files.isRegularFile(out.resolve("mlm-head").resolve(HeadFitter.FILE)));
+        assertTrue(Files.isRegularFile(out.resolve("mlm-head").resolve(dev.distill.models.heads.MlmHeadFitter.FILE)));
         assertTrue(Files.isRegularFile(out.resolve("student").resolve("model.safetensors")));
         assertTrue(Files.readString(out.resolve("student").resolve("config.json")).contains("BertForMaskedLM"));
         assertTrue(Files.isRegularFile(out.resolve("report.html")));

@@ -29,10 +29,13 @@ import java.util.TreeMap;
  * giving vocabulary logits {@code LN(act(h·W₁ᵀ + b₁))·Eᵀ + b} only where they are needed (N, V),
  * not for every token.
  *
- * <p>The pretrained teachers available here (bge-small, MiniLM) ship without an MLM head; until
- * one is fitted, {@link #identityHead} gives a head with W₁ = I, b₁ = 0, LayerNorm 1/0, b = 0:
+ * <p>The pretrained teachers available here (bge-small, MiniLM) ship without an MLM head;
+ * {@code dev.distill.models.heads.MlmHeadFitter} fits one on the frozen encoder. {@link
+ * #identityHead} gives the untrained head it starts from, W₁ = I, b₁ = 0, LayerNorm 1/0, b = 0:
  * logits are then the similarity of LN(act(h)) to each word embedding. That is enough to measure
- * the cache's size and speed, but its distributions are not a trained MLM's.
+ * a cache's size and speed, but its distributions are not a trained MLM's (at a [MASK] it ranks
+ * the true token in its top 15 for well under 1% of held-out tokens): use it only as an explicit
+ * fallback.
  */
 public final class MlmTeacher implements TopKCacheBuilder.Teacher {
 
