@@ -316,7 +316,7 @@ public final class MlmCommand implements Callable<Integer> {
     }
 
     /** The lines of a text file, in order (blank lines skipped). */
-    private static UnlabelledCorpus.Texts fromFile(Path file) throws java.io.IOException {
+    static UnlabelledCorpus.Texts fromFile(Path file) throws java.io.IOException {
         if (!java.nio.file.Files.isRegularFile(file)) {
             throw new IllegalArgumentException("--corpus " + file + " is not a file; give a text file with one text per"
                     + " line");
