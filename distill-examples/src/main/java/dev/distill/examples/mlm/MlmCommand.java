@@ -6,6 +6,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.ndarray.types.DataType;
 import dev.distill.core.Devices;
 import dev.distill.core.cache.CacheFingerprint;
+import dev.distill.core.cache.CacheReplayTeacher;
 import dev.distill.core.cache.TopKCache;
 import dev.distill.core.cache.TopKCacheBuilder;
 import dev.distill.core.data.MlmMasker;
@@ -146,9 +147,15 @@ public final class MlmCommand implements Callable<Integer> {
     @Option(names = "--w-mlm", defaultValue = "2", description = "Weight of the masked-LM cross-entropy (default: ${DEFAULT-VALUE}).")
     double wMlm;
 
-    @Option(names = "--w-cosine", defaultValue = "0", description = "Weight of the hidden-state cosine loss; > 0 runs the teacher online for its"
-            + " hidden states (the cache holds none) (default: ${DEFAULT-VALUE}: pure cache).")
+    @Option(names = "--w-cosine", defaultValue = "0", description = "Weight of DistilBERT's cosine loss between the last hidden states;"
+            + " > 0 also stores the teacher's last hidden state per token in the cache (default: ${DEFAULT-VALUE}).")
     double wCosine;
+
+    @Option(names = "--cosine-from", defaultValue = "cache", paramLabel = "cache|teacher",
+            description = "Where the cosine loss gets the teacher's last hidden states: replayed from the cache (fp16,"
+                    + " the teacher never runs in training) or from the teacher run online every step"
+                    + " (default: ${DEFAULT-VALUE}).")
+    String cosineFrom;
 
     @Option(names = "--eval-every", defaultValue = "0", description = "Score the student every N steps, 0 for only at the end (default: ${DEFAULT-VALUE}).")
     long evalEvery;
@@ -170,6 +177,7 @@ public final class MlmCommand implements Callable<Integer> {
                     + " --batch-size, --head-steps, --head-rows and --temperature must be positive, --max-length at"
                     + " least 4 and the weights non-negative");
         }
+        cosineOnline(); // fails on an unknown --cosine-from
         if (truncatedMass() == TopKSoftTargetLoss.TruncatedMass.OTHER_BUCKET && temperature != 1) {
             throw new IllegalArgumentException("--tail bucket needs --temperature 1 (got " + temperature + "): the"
                     + " tail's mass at another temperature cannot be derived from the cached temperature-1"
@@ -233,10 +241,15 @@ public final class MlmCommand implements Callable<Integer> {
             MlmTeacher mlm = new MlmTeacher(teacher, fitted, false);
             CacheFingerprint fp = CacheFingerprint.of(mlm.weightsHash(), MlmTeacher.tokenizerHash(tok),
                     distillSet.cacheExamples(), maxLength, k, seed);
+            boolean hiddenFromCache = wCosine > 0 && !cosineOnline();
+            if (hiddenFromCache) {
+                fp = fp.withHiddenLayers(List.of(teacher.config().numLayers())); // the last hidden state
+            }
             Path cacheDir = out.resolve("cache");
             ProgressBar bar = new ProgressBar(System.err, "cached");
             TopKCacheBuilder.Result built = TopKCacheBuilder.builder(cacheDir, mlm, loaded.manager(), vocab)
                     .optBatchSize(32).optExamplesPerShard(1024).optPadId(padId)
+                    .optHiddenDim(hiddenFromCache ? teacher.config().hiddenSize() : 0)
                     .optProgress((done, total, pos) -> bar.update(done, total, String.format(Locale.ROOT,
                             "%,d positions", pos)))
                     .build().build(distillSet.cacheExamples(), fp);
@@ -268,7 +281,8 @@ public final class MlmCommand implements Callable<Integer> {
                 lb.add("hidden_cosine", wCosine, HiddenStateLoss.distilBertCosine());
             }
             DistillationLoss loss = lb.build();
-            FrozenTeacher trainerTeacher = wCosine > 0 ? frozen : new CacheReplayTeacher(teacher.dims(), fp, dev);
+            FrozenTeacher trainerTeacher = wCosine > 0 && cosineOnline() ? frozen
+                    : new CacheReplayTeacher(cache, teacher.dims(), data::examplesOf, dev);
             TrainerConfig config = TrainerConfig.builder()
                     .setSteps(steps)
                     .optLearningRate(learningRate)
@@ -297,11 +311,23 @@ public final class MlmCommand implements Callable<Integer> {
             long studentParams = studentEncoder.parameterCount() + headParameters(student.head());
             double total = lap(t0);
             print(teacherParams, studentParams, teacherScore, before, after, built, vocab, result, seconds, total,
-                    wCosine > 0);
+                    wCosine > 0 && cosineOnline());
             writeReport(teacherParams, studentParams, teacherScore, before, after, built, vocab, result, corpus,
                     headReused, seconds);
         }
         return 0;
+    }
+
+    private boolean cosineOnline() {
+        switch (cosineFrom.trim().toLowerCase(Locale.ROOT)) {
+            case "cache":
+                return false;
+            case "teacher":
+                return true;
+            default:
+                throw new IllegalArgumentException("--cosine-from '" + cosineFrom + "' is unknown; use cache (the"
+                        + " teacher's last hidden states stored in the cache) or teacher (run online every step)");
+        }
     }
 
     private TopKSoftTargetLoss.TruncatedMass truncatedMass() {
@@ -383,8 +409,9 @@ public final class MlmCommand implements Callable<Integer> {
                 + " full-vocabulary fp32: %,.0f bytes (%,d each), %.0fx larger%n", k, cache.bytes(), cache.positions(),
                 cache.bytesPerPosition(), full, 4L * vocab, full / cache.bytes());
         System.out.printf(Locale.ROOT, "training: %s; losses %s%n", online ? "teacher run online for the hidden-state"
-                + " cosine, soft targets from the cache" : "purely from the cache (the teacher did not run)",
-                lossDescription());
+                + " cosine, soft targets from the cache" : wCosine > 0 ? "purely from the cache (the teacher did not run;"
+                + " its last hidden states replayed from the cache for the cosine)" : "purely from the cache (the"
+                + " teacher did not run)", lossDescription());
         StringBuilder sb = new StringBuilder();
         seconds.forEach((name, s) -> sb.append(String.format(Locale.ROOT, "%s %.0f s, ", name, s)));
         System.out.printf(Locale.ROOT, "time: %stotal %.1f min; student exported to %s; report: %s%n", sb, total / 60,

@@ -39,12 +39,13 @@ import picocli.CommandLine.Option;
  * augmenter's candidates of both heads for one sentence.
  */
 @Command(name = "mlm-head", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Fit a masked-LM head on a frozen teacher without one (bge-small), or reuse the",
-                "one in --out, and compare it with the untrained identity head: masked-token",
-                "top-1 and top-K accuracy on held-out text ([MASK] at 15% of tokens), over all",
-                "tokens and over content words, and both heads' augmentation candidates for a",
-                "sample sentence. The directory is what './distill classify --augment N",
-                "--mlm-head DIR' reads. Defaults: 2-8 minutes on 2 CPU cores."})
+        description = {"Fit an MLM head on a frozen teacher and compare it with the identity head.",
+                "Fits a masked-LM head on a teacher without one (bge-small), or reuses the one",
+                "in --out, and compares it with the untrained identity head: masked-token top-1",
+                "and top-K accuracy on held-out text ([MASK] at 15%% of tokens), over all tokens",
+                "and over content words, and both heads' augmentation candidates for a sample",
+                "sentence. The directory is what './distill classify --augment N --mlm-head DIR'",
+                "reads. Defaults: 2-8 minutes on 2 CPU cores."})
 public final class MlmHeadCommand implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(MlmHeadCommand.class);
