@@ -1,6 +1,5 @@
 package dev.distill.examples.mlm;
 
-import dev.distill.models.data.MaskedSet;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -10,6 +9,7 @@ import dev.distill.core.data.BatchSource;
 import dev.distill.core.data.MlmMasker;
 import dev.distill.core.data.TokenBatch;
 import dev.distill.core.data.TokenizedExample;
+import dev.distill.models.data.MaskedSet;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
