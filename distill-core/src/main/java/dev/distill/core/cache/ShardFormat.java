@@ -37,8 +37,8 @@ import java.util.zip.CRC32;
  * 2 bytes, so k = 32 costs 130 bytes per position, 4.06 per kept entry, against V·4 = 122,088
  * bytes for the full fp32 distribution. Per example 4 bytes of counts and an 8-byte index entry.
  * Hidden states cost 2·H bytes per token and stored layer (768 for H = 384), which is why they
- * are optional: with 15% of tokens kept they dominate the size (about 40× the top-32 entries for
- * two layers of width 384).
+ * are optional: with 15% of tokens kept they dominate the size (one layer of width 384 is about
+ * 40× the top-32 entries, 768 against about 20 bytes per token).
  *
  * <p>Version 1 (magic {@code "DTOPK\0v1"}, no T, no hidden states) is refused with a request to
  * rebuild.

@@ -30,7 +30,11 @@ import java.util.Objects;
  * refused, naming what differs.
  *
  * <p>The teacher is any {@link Teacher}: a function from a batch and positions to vocabulary
- * logits at those positions, so this class needs neither a tokenizer nor a model class.
+ * logits at those positions, so this class needs neither a tokenizer nor a model class. When the
+ * fingerprint names hidden layers ({@link CacheFingerprint#withHiddenLayers}), the teacher also
+ * returns its hidden states and those layers are stored at every real token in fp16
+ * ({@link Builder#optHiddenDim}); the pooled embedding likewise with
+ * {@link Builder#optPooledDim}.
  */
 public final class TopKCacheBuilder {
 

@@ -538,8 +538,8 @@ public final class ClassifyCommand implements Callable<Integer> {
                 data.test().size(), teacherMinutes, result.step(), studentMinutes, baseline.step(), baselineMinutes,
                 out.resolve("student"), out.resolve(ReportWriter.HTML));
         if (augHead != null) {
-            System.out.printf(Locale.ROOT, "augmentation: %d copies per post, candidates from the %s%n", augment,
-                    augHead.description());
+            System.out.printf(Locale.ROOT, "augmentation: %d %s per post, candidates from the %s%n", augment,
+                    augment == 1 ? "copy" : "copies", augHead.description());
         }
     }
 

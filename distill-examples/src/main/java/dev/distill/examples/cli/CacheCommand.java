@@ -232,10 +232,10 @@ public final class CacheCommand implements Callable<Integer> {
                     2 + 4 * k);
         } else {
             long hiddenBytes = 2L * layers.size() * hiddenDim * tokens;
-            System.out.printf(Locale.ROOT, "size per position: %.1f bytes, hidden states included (top-%d record"
+            System.out.printf(Locale.ROOT, "size per position: %,.1f bytes, hidden states included (top-%d record"
                     + " alone 2 + %d x 4 = %d)%n", perPosition, k, k, 2 + 4 * k);
             System.out.printf(Locale.ROOT, "hidden states %s: %d x %d x 2 = %,d bytes per token, %,d tokens: %,d bytes"
-                    + " (%.1f per kept position, %.0f%% of the cache)%n", layers, layers.size(), hiddenDim,
+                    + " (%,.1f per kept position, %.0f%% of the cache)%n", layers, layers.size(), hiddenDim,
                     2L * layers.size() * hiddenDim, tokens, hiddenBytes, (double) hiddenBytes / r.positions(),
                     100.0 * hiddenBytes / r.bytes());
         }

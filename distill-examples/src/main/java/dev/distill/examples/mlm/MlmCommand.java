@@ -65,9 +65,10 @@ import picocli.CommandLine.Option;
  *       w_soft·KL(top-k teacher ‖ student) on masked positions, the teacher's mass outside its top k
  *       kept as one "other" outcome (T = 1) or renormalised away (any T)
  *       ({@link TopKSoftTargetLoss} + {@link CachedTopKSource}) + w_mlm·cross-entropy on the
- *       masked tokens, and optionally w_cos·(1 − cos) between last hidden states, which needs
- *       the live teacher (the cache holds no hidden states): with {@code --w-cosine 0} (default)
- *       the teacher never runs during training.
+ *       masked tokens, and optionally w_cos·(1 − cos) between last hidden states, whose teacher
+ *       side the cache then stores too (fp16, every token) and {@link CacheReplayTeacher}
+ *       replays: the teacher never runs during training, unless {@code --cosine-from teacher}
+ *       asks for its hidden states online.
  *   <li>Score student and teacher on the same held-out masked text.
  * </ol>
  */

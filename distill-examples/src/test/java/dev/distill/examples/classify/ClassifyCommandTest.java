@@ -70,7 +70,7 @@ class ClassifyCommandTest {
         assertTrue(p.contains("goal: student keeps >= 97% of the teacher's test accuracy"), p);
         assertTrue(p.contains("16 training posts (32 examples with augmentation), 8 held out, 12 test posts"), p);
         assertTrue(p.contains("same student, no teacher (pretrained layers)"), p);
-        assertTrue(p.contains("augmentation: 1 copies per post, candidates from the fitted head (24 texts,"
+        assertTrue(p.contains("augmentation: 1 copy per post, candidates from the fitted head (24 texts,"
                 + " steps=2,rows=256,lr=0.003,wd=0.01,seed=42) saved to " + out.resolve("mlm-head/mlm-head.safetensors")),
                 p);
         for (String f : List.of("teacher/config.json", "teacher/model.safetensors", "teacher/distill-finetune.json",

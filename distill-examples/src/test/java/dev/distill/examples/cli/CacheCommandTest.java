@@ -73,7 +73,7 @@ class CacheCommandTest {
             tokens += hidden.tokens(e);
         }
         assertEquals(cache.bytes() + 2L * 2 * 384 * tokens + sizeOfLongerHeaders(cache, hidden), hidden.bytes());
-        assertTrue(third.contains(String.format("size per position: %.1f bytes, hidden states included",
+        assertTrue(third.contains(String.format("size per position: %,.1f bytes, hidden states included",
                 (double) hidden.bytes() / hidden.positions())), third);
         assertTrue(third.contains(String.format("hidden states [0, 12]: 2 x 384 x 2 = 1,536 bytes per token, %,d"
                 + " tokens: %,d bytes", tokens, 1536 * tokens)), third);
