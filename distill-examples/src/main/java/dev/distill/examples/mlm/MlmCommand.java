@@ -406,8 +406,9 @@ public final class MlmCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "%nstudent/teacher accuracy: %.1f%%; %,d held-out masked tokens%n",
                 100 * after.accuracy() / teacher.accuracy(), teacher.tokens());
         double full = (double) cache.positions() * vocab * 4;
-        System.out.printf(Locale.ROOT, "top-%d cache: %,d bytes for %,d masked positions (%.1f bytes each);"
-                + " full-vocabulary fp32: %,.0f bytes (%,d each), %.0fx larger%n", k, cache.bytes(), cache.positions(),
+        System.out.printf(Locale.ROOT, "top-%d cache%s: %,d bytes for %,d masked positions (%.1f bytes each);"
+                + " full-vocabulary fp32: %,.0f bytes (%,d each), %.0fx larger%n", k, wCosine > 0 && !online
+                ? " with the last hidden state of every token" : "", cache.bytes(), cache.positions(),
                 cache.bytesPerPosition(), full, 4L * vocab, full / cache.bytes());
         System.out.printf(Locale.ROOT, "training: %s; losses %s%n", online ? "teacher run online for the hidden-state"
                 + " cosine, soft targets from the cache" : wCosine > 0 ? "purely from the cache (the teacher did not run;"
