@@ -172,6 +172,13 @@ public final class HiddenStateLoss implements DistillationLoss {
         for (ResolvedMapping.Pair pair : pairs) {
             NDArray hs = Ops.layer(s.hiddenStates(), pair.student(), "student", "hidden state");
             NDArray ht = Ops.layer(t.hiddenStates(), pair.teacher(), "teacher", "hidden state").stopGradient();
+            if (ht.getShape().dimension() == 3 && ht.getShape().get(2) == 0) {
+                throw new IllegalArgumentException(name + " needs the teacher's hidden state " + pair.teacher()
+                        + ", which the teacher outputs carry only as a placeholder of width 0: a teacher replayed"
+                        + " from a cache holds only the hidden layers the cache stored. Build the cache with hidden"
+                        + " state " + pair.teacher() + " among its layers (CacheFingerprint.withHiddenLayers,"
+                        + " ./distill cache --hidden-layers), or train with the live teacher");
+            }
             Ops.requireRank(hs, 3, name + " student hidden state " + pair.student(), "(B, T, H)");
             NDArray real = Ops.realTokens(mask, hs.getShape().get(0), hs.getShape().get(1));
             NDArray value = Ops.weightedMean(vectorDistance(project(hs), ht, pair.label()), real);

@@ -13,8 +13,8 @@ import java.util.Objects;
 /**
  * What a teacher-output cache was computed from. A cache is valid only for the same teacher
  * weights, tokenizer, data (the exact input ids and kept positions, so the masking too), maximum
- * length, k and masking seed; {@link #differences} lists what differs, and readers refuse a
- * mismatch with that list.
+ * length, k, masking seed and stored hidden layers; {@link #differences} lists what differs, and
+ * readers refuse a mismatch with that list.
  *
  * @param teacherHash SHA-256 (hex) of the teacher's weights (names, shapes and values), head included
  * @param tokenizerHash SHA-256 (hex) of the tokenizer definition ({@code tokenizer.json} bytes)
@@ -22,9 +22,12 @@ import java.util.Objects;
  * @param maxLength the truncation length the inputs were made with
  * @param k tokens kept per position
  * @param maskingSeed the seed of the masked-LM masking (−1 when inputs were not masked)
+ * @param hiddenLayers the hidden-state indices stored per real token (0 = embedding output, l =
+ *     output of layer l, as in {@code ModelOutputs.hiddenStates}), strictly ascending; empty when
+ *     the cache holds no hidden states
  */
 public record CacheFingerprint(String teacherHash, String tokenizerHash, String dataHash, int maxLength, int k,
-        long maskingSeed) {
+        long maskingSeed, List<Integer> hiddenLayers) {
 
     public CacheFingerprint {
         Objects.requireNonNull(teacherHash, "teacherHash");
@@ -33,6 +36,24 @@ public record CacheFingerprint(String teacherHash, String tokenizerHash, String 
         if (maxLength < 1 || k < 1) {
             throw new IllegalArgumentException("maxLength (" + maxLength + ") and k (" + k + ") must be positive");
         }
+        hiddenLayers = List.copyOf(hiddenLayers == null ? List.of() : hiddenLayers);
+        for (int i = 0; i < hiddenLayers.size(); i++) {
+            if (hiddenLayers.get(i) < 0 || (i > 0 && hiddenLayers.get(i) <= hiddenLayers.get(i - 1))) {
+                throw new IllegalArgumentException("hidden layers " + hiddenLayers + " must be strictly ascending"
+                        + " hidden-state indices ≥ 0 (0 = embedding output, l = layer l), e.g. [0, 12]");
+            }
+        }
+    }
+
+    /** A fingerprint of a cache without hidden states. */
+    public CacheFingerprint(String teacherHash, String tokenizerHash, String dataHash, int maxLength, int k,
+            long maskingSeed) {
+        this(teacherHash, tokenizerHash, dataHash, maxLength, k, maskingSeed, List.of());
+    }
+
+    /** This fingerprint for a cache that also stores the hidden states {@code layers} (ascending). */
+    public CacheFingerprint withHiddenLayers(List<Integer> layers) {
+        return new CacheFingerprint(teacherHash, tokenizerHash, dataHash, maxLength, k, maskingSeed, layers);
     }
 
     /** The fingerprint of {@code examples} with the data hash computed from them. */
@@ -103,6 +124,7 @@ public record CacheFingerprint(String teacherHash, String tokenizerHash, String 
         diff(out, "max length", maxLength, other.maxLength);
         diff(out, "k", k, other.k);
         diff(out, "masking seed", maskingSeed, other.maskingSeed);
+        diff(out, "hidden layers", hiddenLayers, other.hiddenLayers);
         return out;
     }
 
@@ -114,6 +136,9 @@ public record CacheFingerprint(String teacherHash, String tokenizerHash, String 
 
     private static String abbreviate(Object o) {
         String s = String.valueOf(o);
+        if (!(o instanceof String)) {
+            return s; // numbers and layer lists in full; hashes shortened
+        }
         return s.length() > 16 ? s.substring(0, 12) + "…" : s;
     }
 
@@ -125,12 +150,17 @@ public record CacheFingerprint(String teacherHash, String tokenizerHash, String 
         o.addProperty("max_length", maxLength);
         o.addProperty("k", k);
         o.addProperty("masking_seed", maskingSeed);
+        com.google.gson.JsonArray layers = new com.google.gson.JsonArray();
+        hiddenLayers.forEach(layers::add);
+        o.add("hidden_layers", layers);
         return o;
     }
 
     static CacheFingerprint fromJson(JsonObject o) {
+        List<Integer> layers = new ArrayList<>();
+        o.getAsJsonArray("hidden_layers").forEach(e -> layers.add(e.getAsInt()));
         return new CacheFingerprint(o.get("teacher_sha256").getAsString(), o.get("tokenizer_sha256").getAsString(),
                 o.get("data_sha256").getAsString(), o.get("max_length").getAsInt(), o.get("k").getAsInt(),
-                o.get("masking_seed").getAsLong());
+                o.get("masking_seed").getAsLong(), layers);
     }
 }

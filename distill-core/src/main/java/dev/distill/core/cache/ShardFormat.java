@@ -14,29 +14,40 @@ import java.nio.file.StandardOpenOption;
 import java.util.zip.CRC32;
 
 /**
- * The binary layout of one cache shard, all little-endian:
+ * The binary layout of one cache shard (format version 2), all little-endian:
  *
  * <pre>
- * magic        8 bytes   "DTOPK\0v1"
+ * magic        8 bytes   "DTOPK\0v2"
  * headerLength 4 bytes   n
- * header       n bytes   UTF-8 JSON: fingerprint, shard, first_example, num_examples, k, vocab_size,
- *                        id_bytes, pooled_dim
+ * header       n bytes   UTF-8 JSON: fingerprint (with the hidden layers), shard, first_example,
+ *                        num_examples, k, vocab_size, id_bytes, pooled_dim, hidden_dim
  * padding      to a multiple of 8
  * index        (num_examples + 1) × int64: absolute offset of each example's record, then of the end
  * records      per example:
  *                uint16 P (kept positions)
+ *                uint16 T (the example's tokens, special tokens included)
  *                pooled_dim × fp16 pooled embedding
  *                P × { uint16 position; k × id (id_bytes each, unsigned); k × fp16 probability }
+ *                for each hidden layer of the fingerprint, in order: T × hidden_dim × fp16,
+ *                  row-major (token t's vector at t·hidden_dim)
  * trailer      8 bytes "DTOPKEND", 4 bytes CRC-32 of every byte before the trailer, 4 zero bytes
  * </pre>
  *
  * <p>Per kept position: 2 + k·(id_bytes + 2) bytes; with BERT's 30,522-token vocabulary ids take
  * 2 bytes, so k = 32 costs 130 bytes per position, 4.06 per kept entry, against V·4 = 122,088
- * bytes for the full fp32 distribution.
+ * bytes for the full fp32 distribution. Per example 4 bytes of counts and an 8-byte index entry.
+ * Hidden states cost 2·H bytes per token and stored layer (768 for H = 384), which is why they
+ * are optional: with 15% of tokens kept they dominate the size (one layer of width 384 is about
+ * 40× the top-32 entries, 768 against about 20 bytes per token).
+ *
+ * <p>Version 1 (magic {@code "DTOPK\0v1"}, no T, no hidden states) is refused with a request to
+ * rebuild.
  */
 final class ShardFormat {
 
-    static final byte[] MAGIC = {'D', 'T', 'O', 'P', 'K', 0, 'v', '1'};
+    static final byte[] MAGIC = {'D', 'T', 'O', 'P', 'K', 0, 'v', '2'};
+    /** The first format's magic, recognised only to refuse it clearly. */
+    static final byte[] MAGIC_V1 = {'D', 'T', 'O', 'P', 'K', 0, 'v', '1'};
     static final byte[] END = {'D', 'T', 'O', 'P', 'K', 'E', 'N', 'D'};
     static final int TRAILER = 16;
 
@@ -60,9 +71,15 @@ final class ShardFormat {
         return 2 + k * (idBytes + 2);
     }
 
+    /** Bytes of one example's record with P kept positions and T tokens. */
+    static long recordBytes(Header h, int p, int t) {
+        return 4 + 2L * h.pooledDim() + (long) p * positionBytes(h.k(), h.idBytes())
+                + 2L * h.fingerprint().hiddenLayers().size() * t * h.hiddenDim();
+    }
+
     /** A shard's header fields. */
     record Header(CacheFingerprint fingerprint, int shard, long firstExample, int numExamples, int k, int vocabSize,
-            int idBytes, int pooledDim) {
+            int idBytes, int pooledDim, int hiddenDim) {
 
         JsonObject toJson() {
             JsonObject o = new JsonObject();
@@ -74,13 +91,15 @@ final class ShardFormat {
             o.addProperty("vocab_size", vocabSize);
             o.addProperty("id_bytes", idBytes);
             o.addProperty("pooled_dim", pooledDim);
+            o.addProperty("hidden_dim", hiddenDim);
             return o;
         }
 
         static Header fromJson(JsonObject o) {
             return new Header(CacheFingerprint.fromJson(o.getAsJsonObject("fingerprint")), o.get("shard").getAsInt(),
                     o.get("first_example").getAsLong(), o.get("num_examples").getAsInt(), o.get("k").getAsInt(),
-                    o.get("vocab_size").getAsInt(), o.get("id_bytes").getAsInt(), o.get("pooled_dim").getAsInt());
+                    o.get("vocab_size").getAsInt(), o.get("id_bytes").getAsInt(), o.get("pooled_dim").getAsInt(),
+                    o.get("hidden_dim").getAsInt());
         }
     }
 
@@ -121,6 +140,10 @@ final class ShardFormat {
             m.order(ByteOrder.LITTLE_ENDIAN);
             byte[] magic = new byte[8];
             m.get(0, magic);
+            if (java.util.Arrays.equals(magic, MAGIC_V1)) {
+                throw new MalformedFileException(file, "cache shard of format version 1; this distill reads version 2"
+                        + " (hidden states added): delete the cache directory and build it again");
+            }
             if (!java.util.Arrays.equals(magic, MAGIC)) {
                 throw new MalformedFileException(file, "not a distill top-k cache shard (bad magic bytes)" + fix);
             }
@@ -152,6 +175,25 @@ final class ShardFormat {
             m.get(Math.toIntExact(end), endMagic);
             if (!java.util.Arrays.equals(endMagic, END)) {
                 throw new MalformedFileException(file, "cache shard has no end marker (incomplete write)" + fix);
+            }
+            long previous = indexEnd;
+            for (int i = 0; i <= h.numExamples(); i++) {
+                long at = m.getLong(Math.toIntExact(indexOffset + 8L * i));
+                if (at < previous || at > end) {
+                    throw new MalformedFileException(file, "corrupt cache shard index: record " + i + " at " + at
+                            + " outside [" + previous + ", " + end + "]" + fix);
+                }
+                if (i > 0) {
+                    long start = m.getLong(Math.toIntExact(indexOffset + 8L * (i - 1)));
+                    int p = m.getShort(Math.toIntExact(start)) & 0xffff;
+                    int t = m.getShort(Math.toIntExact(start) + 2) & 0xffff;
+                    if (at - start != recordBytes(h, p, t)) {
+                        throw new MalformedFileException(file, "corrupt cache shard: record " + (i - 1) + " holds "
+                                + (at - start) + " bytes, but " + p + " positions and " + t + " tokens need "
+                                + recordBytes(h, p, t) + fix);
+                    }
+                }
+                previous = at;
             }
             if (verifyChecksum) {
                 CRC32 crc = new CRC32();

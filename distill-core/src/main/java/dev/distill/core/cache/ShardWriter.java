@@ -35,8 +35,11 @@ final class ShardWriter {
      * @param ids P × k token ids, row-major
      * @param probs P × k probabilities, row-major
      * @param pooled pooled_dim values, or null when pooled_dim is 0
+     * @param tokens T, the example's length
+     * @param hidden the stored hidden layers, each T × hidden_dim fp16 bits ({@link Fp16}) row-major,
+     *     in the fingerprint's order, or null when it names none
      */
-    void add(int[] positions, int[] ids, float[] probs, float[] pooled) {
+    void add(int[] positions, int[] ids, float[] probs, float[] pooled, int tokens, short[][] hidden) {
         int k = header.k();
         int p = positions.length;
         if (added >= header.numExamples()) {
@@ -51,9 +54,26 @@ final class ShardWriter {
             throw new IllegalArgumentException("pooled embedding of length " + (pooled == null ? 0 : pooled.length)
                     + " but the cache stores " + header.pooledDim());
         }
-        ensure(2 + 2L * header.pooledDim() + (long) p * posBytes);
+        if (tokens < 0 || tokens > 65535) {
+            throw new IllegalArgumentException("an example of " + tokens + " tokens does not fit the cache's uint16");
+        }
+        int layers = header.fingerprint().hiddenLayers().size();
+        if ((hidden == null ? 0 : hidden.length) != layers) {
+            throw new IllegalArgumentException((hidden == null ? 0 : hidden.length) + " hidden layers given but the"
+                    + " cache stores " + layers);
+        }
+        long hiddenValues = (long) tokens * header.hiddenDim();
+        for (int l = 0; l < layers; l++) {
+            if (hidden[l].length != hiddenValues) {
+                throw new IllegalArgumentException("hidden layer " + header.fingerprint().hiddenLayers().get(l)
+                        + " has " + hidden[l].length + " values; " + tokens + " tokens × " + header.hiddenDim()
+                        + " need " + hiddenValues);
+            }
+        }
+        ensure(ShardFormat.recordBytes(header, p, tokens));
         offsets[added++] = records.position();
         records.putShort((short) p);
+        records.putShort((short) tokens);
         if (pooled != null) {
             for (float v : pooled) {
                 records.putShort(Fp16.fromFloat(v));
@@ -72,6 +92,10 @@ final class ShardWriter {
             for (int j = 0; j < k; j++) {
                 records.putShort(Fp16.fromFloat(probs[i * k + j]));
             }
+        }
+        for (int l = 0; l < layers; l++) {
+            records.asShortBuffer().put(hidden[l]);
+            records.position(records.position() + 2 * hidden[l].length);
         }
         this.positions += p;
     }

@@ -6,15 +6,19 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.distill.core.io.MalformedFileException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
+import java.nio.ShortBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Reads a teacher-output cache written by {@link TopKCacheBuilder}: per example, the teacher's
- * top-k token ids and probabilities at the kept positions (and optionally its pooled embedding),
- * memory-mapped, so opening is instant, pages come in on demand and several readers share them.
+ * top-k token ids and probabilities at the kept positions, and optionally its pooled embedding and
+ * chosen hidden states at every token, memory-mapped, so opening is instant, pages come in on
+ * demand and several readers share them. {@link CacheReplayTeacher} replays it as a teacher.
  *
  * <p>Opening checks the manifest is complete and every shard's structure (a truncated or damaged
  * shard is refused naming the file); {@link #open(Path, CacheFingerprint)} also refuses a cache
@@ -90,7 +94,7 @@ public final class TopKCache {
             long first = (long) s * m.examplesPerShard();
             int count = (int) Math.min(m.examplesPerShard(), m.numExamples() - first);
             if (h.shard() != s || h.firstExample() != first || h.numExamples() != count || h.k() != m.k()
-                    || h.idBytes() != m.idBytes() || h.pooledDim() != m.pooledDim()
+                    || h.idBytes() != m.idBytes() || h.pooledDim() != m.pooledDim() || h.hiddenDim() != m.hiddenDim()
                     || !h.fingerprint().equals(m.fingerprint())) {
                 throw new MalformedFileException(f, "shard header " + h.toJson() + " does not match the manifest"
                         + " (shard " + s + ", examples [" + first + ", " + (first + count) + "), k " + m.k() + ")");
@@ -124,6 +128,16 @@ public final class TopKCache {
         return manifest.pooledDim();
     }
 
+    /** The stored hidden-state indices (0 = embedding output, l = layer l), ascending; empty if none. */
+    public List<Integer> hiddenLayers() {
+        return manifest.fingerprint().hiddenLayers();
+    }
+
+    /** Width H of the stored hidden states (0 when none are stored). */
+    public int hiddenDim() {
+        return manifest.hiddenDim();
+    }
+
     /** Kept positions over all examples. */
     public long positions() {
         return manifest.positions();
@@ -134,8 +148,10 @@ public final class TopKCache {
         return manifest.bytes();
     }
 
-    /** One example's entries, decoded to the heap. */
-    public Entry example(long index) {
+    /** The shard buffer and the offset of example {@code index}'s record. */
+    private record Located(MappedByteBuffer data, int offset) {}
+
+    private Located locate(long index) {
         if (index < 0 || index >= manifest.numExamples()) {
             throw new IndexOutOfBoundsException("example " + index + " is outside the cache's [0, "
                     + manifest.numExamples() + ")");
@@ -143,11 +159,17 @@ public final class TopKCache {
         int s = (int) (index / manifest.examplesPerShard());
         ShardFormat.Opened shard = shards.get(s);
         int local = (int) (index - (long) s * manifest.examplesPerShard());
-        MappedByteBuffer b = shard.data();
-        int off = Math.toIntExact(shard.recordOffset(local));
+        return new Located(shard.data(), Math.toIntExact(shard.recordOffset(local)));
+    }
+
+    /** One example's entries, decoded to the heap. */
+    public Entry example(long index) {
+        Located at = locate(index);
+        MappedByteBuffer b = at.data();
+        int off = at.offset();
         int k = manifest.k();
         int p = b.getShort(off) & 0xffff;
-        off += 2;
+        off += 4; // P, T
         float[] pooled = new float[manifest.pooledDim()];
         for (int i = 0; i < pooled.length; i++, off += 2) {
             pooled[i] = Fp16.toFloat(b.getShort(off));
@@ -167,6 +189,97 @@ public final class TopKCache {
             }
         }
         return new Entry(positions, ids, probs, pooled);
+    }
+
+    /** The number of tokens T of example {@code index} (its hidden states cover positions 0..T−1). */
+    public int tokens(long index) {
+        Located at = locate(index);
+        return at.data().getShort(at.offset() + 2) & 0xffff;
+    }
+
+    /** Offset of the first stored hidden layer of the record at {@code at}. */
+    private int hiddenOffset(Located at) {
+        int p = at.data().getShort(at.offset()) & 0xffff;
+        return at.offset() + 4 + 2 * manifest.pooledDim() + p * ShardFormat.positionBytes(manifest.k(),
+                manifest.idBytes());
+    }
+
+    private int layerSlot(int layer) {
+        int slot = hiddenLayers().indexOf(layer);
+        if (slot < 0) {
+            throw new IllegalArgumentException("cache " + dir + " holds hidden states " + hiddenLayers()
+                    + ", not hidden state " + layer + "; build the cache with that layer among its hidden layers");
+        }
+        return slot;
+    }
+
+    /**
+     * The stored hidden state {@code layer} (a hidden-state index, e.g. 12) of one example: T × H
+     * values, row-major, decoded from fp16.
+     */
+    public float[] hidden(long index, int layer) {
+        int slot = layerSlot(layer);
+        Located at = locate(index);
+        int t = at.data().getShort(at.offset() + 2) & 0xffff;
+        int h = manifest.hiddenDim();
+        int off = hiddenOffset(at) + 2 * slot * t * h;
+        float[] out = new float[t * h];
+        for (int i = 0; i < out.length; i++, off += 2) {
+            out[i] = Fp16.toFloat(at.data().getShort(off));
+        }
+        return out;
+    }
+
+    /**
+     * Every stored hidden state of a batch whose row b is example {@code examples[b]}, padded with
+     * zeros to {@code seqLength}: one (B, seqLength, H) float32 array per stored layer, in the order
+     * of {@link #hiddenLayers()}. The fp16 bytes are copied straight from the mapped shards into one
+     * buffer per layer and widened to float32 by the engine (exact: every fp16 value is a float).
+     *
+     * @throws IllegalArgumentException if an example has more than {@code seqLength} tokens
+     */
+    public List<NDArray> hiddenStates(long[] examples, int seqLength, NDManager manager) {
+        List<Integer> layers = hiddenLayers();
+        if (layers.isEmpty()) {
+            throw new IllegalStateException("cache " + dir + " holds no hidden states; build it with hidden layers"
+                    + " (e.g. ./distill cache --hidden-layers 0,12)");
+        }
+        int h = manifest.hiddenDim();
+        int bsz = examples.length;
+        long rowBytes = 2L * seqLength * h;
+        List<ByteBuffer> buffers = new ArrayList<>();
+        for (int l = 0; l < layers.size(); l++) {
+            buffers.add(ByteBuffer.allocateDirect(Math.toIntExact(bsz * rowBytes)).order(ByteOrder.nativeOrder()));
+        }
+        for (int r = 0; r < bsz; r++) {
+            Located at = locate(examples[r]);
+            int t = at.data().getShort(at.offset() + 2) & 0xffff;
+            if (t > seqLength) {
+                throw new IllegalArgumentException("example " + examples[r] + " has " + t + " cached tokens, more"
+                        + " than the batch length " + seqLength + "; the batch does not hold the inputs the cache was"
+                        + " built from");
+            }
+            int off = hiddenOffset(at);
+            for (int l = 0; l < layers.size(); l++) {
+                ByteBuffer dst = buffers.get(l);
+                ShortBuffer src = at.data().duplicate().order(ByteOrder.LITTLE_ENDIAN)
+                        .position(off + 2 * l * t * h).slice().order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
+                ShortBuffer view = dst.duplicate().order(ByteOrder.nativeOrder())
+                        .position(Math.toIntExact(r * rowBytes)).slice().order(ByteOrder.nativeOrder())
+                        .asShortBuffer();
+                src.limit(t * h);
+                view.put(src); // the rest of the row stays zero (padding)
+            }
+        }
+        List<NDArray> out = new ArrayList<>();
+        Shape shape = new Shape(bsz, seqLength, h);
+        for (ByteBuffer b : buffers) {
+            NDArray half = manager.create(b, shape, DataType.FLOAT16);
+            NDArray full = half.toType(DataType.FLOAT32, false); // new storage: safe once half is closed
+            half.close();
+            out.add(full);
+        }
+        return out;
     }
 
     private static int readId(MappedByteBuffer b, int off, int idBytes) {

@@ -30,7 +30,11 @@ import java.util.Objects;
  * refused, naming what differs.
  *
  * <p>The teacher is any {@link Teacher}: a function from a batch and positions to vocabulary
- * logits at those positions, so this class needs neither a tokenizer nor a model class.
+ * logits at those positions, so this class needs neither a tokenizer nor a model class. When the
+ * fingerprint names hidden layers ({@link CacheFingerprint#withHiddenLayers}), the teacher also
+ * returns its hidden states and those layers are stored at every real token in fp16
+ * ({@link Builder#optHiddenDim}); the pooled embedding likewise with
+ * {@link Builder#optPooledDim}.
  */
 public final class TopKCacheBuilder {
 
@@ -41,7 +45,7 @@ public final class TopKCacheBuilder {
          * @param batch (B, T) padded inputs on the teacher's device, no labels
          * @param positions for each row, the positions to return, ascending
          * @return logits (N, V) with N = total positions, rows in order (row 0's positions, then
-         *     row 1's, …), and optionally the pooled embeddings (B, H)
+         *     row 1's, …), and optionally the pooled embeddings (B, H) and the hidden states
          */
         Output run(TokenBatch batch, int[][] positions);
     }
@@ -49,8 +53,16 @@ public final class TopKCacheBuilder {
     /**
      * @param positionLogits (N, V) vocabulary logits at the requested positions
      * @param pooled (B, H) sentence embeddings, or {@code null}
+     * @param hiddenStates the teacher's hidden states as {@code ModelOutputs.hiddenStates} holds
+     *     them (index 0 the embedding output, l the output of layer l, each (B, T, H)), or {@code
+     *     null}; the builder stores those the fingerprint names
      */
-    public record Output(NDArray positionLogits, NDArray pooled) {}
+    public record Output(NDArray positionLogits, NDArray pooled, List<NDArray> hiddenStates) {
+        /** Logits and pooled embeddings, no hidden states. */
+        public Output(NDArray positionLogits, NDArray pooled) {
+            this(positionLogits, pooled, null);
+        }
+    }
 
     /** Reports progress after every batch. */
     @FunctionalInterface
@@ -78,6 +90,7 @@ public final class TopKCacheBuilder {
     private final int examplesPerShard;
     private final int batchSize;
     private final int pooledDim;
+    private final int hiddenDim;
     private final long padId;
     private final Progress progress;
 
@@ -89,6 +102,7 @@ public final class TopKCacheBuilder {
         examplesPerShard = b.examplesPerShard;
         batchSize = b.batchSize;
         pooledDim = b.pooledDim;
+        hiddenDim = b.hiddenDim;
         padId = b.padId;
         progress = b.progress;
     }
@@ -129,10 +143,17 @@ public final class TopKCacheBuilder {
         if (k > vocabSize) {
             throw new IllegalArgumentException("k (" + k + ") must not exceed the vocabulary size " + vocabSize);
         }
+        boolean hidden = !fingerprint.hiddenLayers().isEmpty();
+        if (hidden != (hiddenDim > 0)) {
+            throw new IllegalArgumentException(hidden ? "the fingerprint asks for hidden layers "
+                    + fingerprint.hiddenLayers() + " but the builder has no hidden width: call optHiddenDim(H) with"
+                    + " the teacher's hidden size" : "optHiddenDim(" + hiddenDim + ") is set but the fingerprint names"
+                    + " no hidden layers: make it with CacheFingerprint.withHiddenLayers, or drop optHiddenDim");
+        }
         Files.createDirectories(dir);
         deleteStrayTemporaries();
         CacheManifest m = new CacheManifest(fingerprint, examples.size(), examplesPerShard, k, vocabSize,
-                ShardFormat.idBytes(vocabSize), pooledDim, false, 0, 0);
+                ShardFormat.idBytes(vocabSize), pooledDim, hiddenDim, false, 0, 0);
         if (CacheManifest.exists(dir)) {
             CacheManifest old = CacheManifest.read(dir);
             List<String> diff = new ArrayList<>(old.fingerprint().differences(fingerprint));
@@ -141,6 +162,9 @@ public final class TopKCacheBuilder {
             }
             if (old.pooledDim() != pooledDim) {
                 diff.add("pooled dimension: cache " + old.pooledDim() + " vs requested " + pooledDim);
+            }
+            if (old.hiddenDim() != hiddenDim) {
+                diff.add("hidden dimension: cache " + old.hiddenDim() + " vs requested " + hiddenDim);
             }
             if (old.vocabSize() != vocabSize) {
                 diff.add("vocabulary size: cache " + old.vocabSize() + " vs requested " + vocabSize);
@@ -160,7 +184,7 @@ public final class TopKCacheBuilder {
             int first = s * examplesPerShard;
             int count = Math.min(examplesPerShard, examples.size() - first);
             ShardFormat.Header h = new ShardFormat.Header(fingerprint, s, first, count, k, vocabSize, m.idBytes(),
-                    pooledDim);
+                    pooledDim, hiddenDim);
             Path file = dir.resolve(CacheManifest.shardName(s));
             long[] existing = validShard(file, h);
             if (existing != null) {
@@ -179,8 +203,8 @@ public final class TopKCacheBuilder {
                 progress.update(done, examples.size(), positions);
             }
         }
-        new CacheManifest(fingerprint, examples.size(), examplesPerShard, k, vocabSize, m.idBytes(), pooledDim, true,
-                positions, bytes).write(dir);
+        new CacheManifest(fingerprint, examples.size(), examplesPerShard, k, vocabSize, m.idBytes(), pooledDim,
+                hiddenDim, true, positions, bytes).write(dir);
         return new Result(examples.size(), positions, bytes, reused, built);
     }
 
@@ -216,6 +240,8 @@ public final class TopKCacheBuilder {
         int[][] ids = new int[n][];
         float[][] probs = new float[n][];
         float[][] pooled = new float[n][];
+        List<Integer> layers = h.fingerprint().hiddenLayers();
+        short[][][] hidden = new short[n][][];
         long done = doneBefore;
         long positions = positionsBefore;
         for (int start = 0; start < n; start += batchSize) {
@@ -237,7 +263,9 @@ public final class TopKCacheBuilder {
                 int[] flatIds = new int[0];
                 float[] flatProbs = new float[0];
                 float[] pooledAll = null;
-                if (total0 > 0 || pooledDim > 0) {
+                float[][] hiddenAll = null; // per stored layer, (B, T, H) row-major
+                int padded = Math.toIntExact(tb.sequenceLength());
+                if (total0 > 0 || pooledDim > 0 || !layers.isEmpty()) {
                     Output out = teacher.run(tb, pos);
                     if (total0 > 0) {
                         NDArray logits = out.positionLogits();
@@ -259,6 +287,9 @@ public final class TopKCacheBuilder {
                         }
                         pooledAll = p.toType(DataType.FLOAT32, false).toFloatArray();
                     }
+                    if (!layers.isEmpty()) {
+                        hiddenAll = hiddenOf(out, layers, batch.size(), padded);
+                    }
                 }
                 int at = 0;
                 for (int i = 0; i < batch.size(); i++) {
@@ -268,6 +299,16 @@ public final class TopKCacheBuilder {
                     probs[ex] = Arrays.copyOfRange(flatProbs, at * k, (at + p) * k);
                     pooled[ex] = pooledAll == null ? null
                             : Arrays.copyOfRange(pooledAll, i * pooledDim, (i + 1) * pooledDim);
+                    if (hiddenAll != null) {
+                        int len = batch.get(i).inputIds().length;
+                        hidden[ex] = new short[layers.size()][len * hiddenDim];
+                        for (int l = 0; l < layers.size(); l++) {
+                            int from = i * padded * hiddenDim;
+                            for (int j = 0; j < len * hiddenDim; j++) {
+                                hidden[ex][l][j] = Fp16.fromFloat(hiddenAll[l][from + j]);
+                            }
+                        }
+                    }
                     at += p;
                 }
             }
@@ -279,9 +320,35 @@ public final class TopKCacheBuilder {
         }
         ShardWriter w = new ShardWriter(h);
         for (int i = 0; i < n; i++) {
-            w.add(shard.get(i).positions(), ids[i], probs[i], pooled[i]);
+            w.add(shard.get(i).positions(), ids[i], probs[i], pooled[i], shard.get(i).inputIds().length, hidden[i]);
         }
         return w;
+    }
+
+    /** The stored layers of the teacher's hidden states, checked, as float arrays (B·T·H each). */
+    private float[][] hiddenOf(Output out, List<Integer> layers, int b, int t) {
+        List<NDArray> all = out.hiddenStates();
+        if (all == null) {
+            throw new IllegalStateException("the cache stores hidden layers " + layers + " but the teacher returned"
+                    + " no hidden states; return ModelOutputs.hiddenStates() in Output.hiddenStates");
+        }
+        float[][] v = new float[layers.size()][];
+        for (int l = 0; l < layers.size(); l++) {
+            int index = layers.get(l);
+            if (index >= all.size()) {
+                throw new IllegalArgumentException("hidden layer " + index + " does not exist: the teacher has "
+                        + all.size() + " hidden states (0 = embeddings, 1.." + (all.size() - 1) + " = layers); choose"
+                        + " hidden layers among 0.." + (all.size() - 1));
+            }
+            NDArray x = all.get(index);
+            if (!x.getShape().equals(new Shape(b, t, hiddenDim))) {
+                throw new IllegalStateException("the teacher's hidden state " + index + " has shape " + x.getShape()
+                        + "; expected (" + b + ", " + t + ", " + hiddenDim + ") (is optHiddenDim the teacher's hidden"
+                        + " size?)");
+            }
+            v[l] = x.toType(DataType.FLOAT32, false).toFloatArray();
+        }
+        return v;
     }
 
     private TokenBatch pad(List<CacheExample> batch, NDManager m) {
@@ -326,6 +393,7 @@ public final class TopKCacheBuilder {
         private int examplesPerShard = 4096;
         private int batchSize = 32;
         private int pooledDim;
+        private int hiddenDim;
         private long padId;
         private Progress progress;
 
@@ -354,6 +422,15 @@ public final class TopKCacheBuilder {
             return this;
         }
 
+        /**
+         * Width H of the teacher's hidden states, needed when the fingerprint names hidden layers
+         * to store ({@link CacheFingerprint#withHiddenLayers}); default 0: none.
+         */
+        public Builder optHiddenDim(int h) {
+            this.hiddenDim = h;
+            return this;
+        }
+
         /** The pad id used to pad batches (default 0). */
         public Builder optPadId(long padId) {
             this.padId = padId;
@@ -369,9 +446,10 @@ public final class TopKCacheBuilder {
             if (vocabSize < 2) {
                 throw new IllegalArgumentException("vocabSize (" + vocabSize + ") must be at least 2");
             }
-            if (examplesPerShard < 1 || batchSize < 1 || pooledDim < 0) {
+            if (examplesPerShard < 1 || batchSize < 1 || pooledDim < 0 || hiddenDim < 0) {
                 throw new IllegalArgumentException("examplesPerShard (" + examplesPerShard + ") and batchSize ("
-                        + batchSize + ") must be positive, pooledDim (" + pooledDim + ") not negative");
+                        + batchSize + ") must be positive, pooledDim (" + pooledDim + ") and hiddenDim (" + hiddenDim
+                        + ") not negative");
             }
             return new TopKCacheBuilder(this);
         }

@@ -17,6 +17,9 @@ final class SyntheticTeacher implements TopKCacheBuilder.Teacher {
     final int vocab;
     final long delayMillis;
     int pooledDim;
+    /** When > 0, hidden states 0..hiddenLayers, each (B, T, hiddenDim), are returned too. */
+    int hiddenDim;
+    int hiddenLayers;
     int calls;
 
     SyntheticTeacher(int vocab, long delayMillis) {
@@ -31,6 +34,11 @@ final class SyntheticTeacher implements TopKCacheBuilder.Teacher {
     /** The stand-in pooled embedding: dimension d of an example whose first token is {@code first}. */
     static double pooled(long first, int d) {
         return Math.cos(first * 0.1 + d) * (d + 1);
+    }
+
+    /** The stand-in hidden state: hidden index l, dimension d, at a token with this id and position. */
+    static double hidden(int l, long id, int pos, int d) {
+        return (l + 1) * Math.sin(0.37 * id + 0.11 * pos + 0.7 * d + l) * Math.exp(0.3 * (d % 5)) + 0.01 * l;
     }
 
     @Override
@@ -71,7 +79,22 @@ final class SyntheticTeacher implements TopKCacheBuilder.Teacher {
             }
             pooled = batch.inputIds().getManager().create(p, new Shape(positions.length, pooledDim));
         }
-        return new TopKCacheBuilder.Output(logits, pooled);
+        List<NDArray> hidden = null;
+        if (hiddenDim > 0) {
+            hidden = new ArrayList<>();
+            for (int l = 0; l <= hiddenLayers; l++) {
+                float[] h = new float[positions.length * t * hiddenDim];
+                for (int b = 0; b < positions.length; b++) {
+                    for (int p = 0; p < t; p++) {
+                        for (int d = 0; d < hiddenDim; d++) {
+                            h[(b * t + p) * hiddenDim + d] = (float) hidden(l, ids[b * t + p], p, d);
+                        }
+                    }
+                }
+                hidden.add(batch.inputIds().getManager().create(h, new Shape(positions.length, t, hiddenDim)));
+            }
+        }
+        return new TopKCacheBuilder.Output(logits, pooled, hidden);
     }
 
     /** Examples with lengths 5..40, every fourth token position kept (at least one). */

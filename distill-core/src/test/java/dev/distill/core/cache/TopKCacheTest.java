@@ -123,7 +123,7 @@ class TopKCacheTest {
         assertEquals(positions, r.positions());
         assertEquals(positions, cache.positions());
         // Size from the format description: per shard magic+length+JSON (padded to 8), index of
-        // (n+1) int64, 16-byte trailer; per example a uint16; per position uint16 + 32 × (2 + 2).
+        // (n+1) int64, 16-byte trailer; per example two uint16 (P, T); per position uint16 + 32 × (2 + 2).
         long expected = 0;
         for (int s = 0; s < 3; s++) {
             Path f = tmp.resolve(String.format("shard-%05d.bin", s));
@@ -132,7 +132,7 @@ class TopKCacheTest {
             int n = Math.min(5, 12 - 5 * s);
             expected += ((12 + head.getInt(8) + 7) & ~7) + 8L * (n + 1) + 16;
         }
-        expected += 2L * examples.size() + 130L * positions;
+        expected += 4L * examples.size() + 130L * positions;
         assertEquals(expected, r.bytes());
         assertEquals(expected, cache.bytes());
         // i.e. 4 bytes per kept (id, probability) entry plus a 2-byte position header; the shard
@@ -234,6 +234,157 @@ class TopKCacheTest {
         assertArrayEquals(good1, Files.readAllBytes(shard1));
         assertArrayEquals(good2, Files.readAllBytes(shard2));
         checkAgainstReference(TopKCache.open(tmp, fp), examples, vocab);
+    }
+
+    /** A synthetic teacher with hidden states 0..3 of width 6, and a cache of hidden states 0 and 2. */
+    private static SyntheticTeacher hiddenTeacher(int vocab) {
+        SyntheticTeacher t = new SyntheticTeacher(vocab, 0);
+        t.hiddenDim = 6;
+        t.hiddenLayers = 3;
+        return t;
+    }
+
+    @Test
+    void chosenHiddenStatesAreStoredPerTokenInFp16AndReadAsPaddedBatches() throws IOException {
+        int vocab = 200;
+        List<CacheExample> examples = SyntheticTeacher.examples(11, vocab, 8);
+        CacheFingerprint fp = CacheFingerprint.of("t", "tok", examples, 64, 4, 7).withHiddenLayers(List.of(0, 2));
+        TopKCacheBuilder.Result r = TopKCacheBuilder.builder(tmp, hiddenTeacher(vocab), manager, vocab)
+                .optHiddenDim(6).optExamplesPerShard(4).optBatchSize(3).build().build(examples, fp);
+        TopKCache cache = TopKCache.open(tmp, fp);
+        assertEquals(List.of(0, 2), cache.hiddenLayers());
+        assertEquals(6, cache.hiddenDim());
+        // Each stored value is the fp16 rounding (Fp16, round to nearest even) of the teacher's float32 value.
+        for (int e = 0; e < examples.size(); e++) {
+            long[] ids = examples.get(e).inputIds();
+            assertEquals(ids.length, cache.tokens(e));
+            for (int layer : new int[] {0, 2}) {
+                float[] got = cache.hidden(e, layer);
+                assertEquals(ids.length * 6, got.length);
+                for (int p = 0; p < ids.length; p++) {
+                    for (int d = 0; d < 6; d++) {
+                        float want = Fp16.toFloat(Fp16.fromFloat((float) SyntheticTeacher.hidden(layer, ids[p], p, d)));
+                        assertEquals(want, got[p * 6 + d], 0f, "example " + e + " layer " + layer + " token " + p);
+                    }
+                }
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> cache.hidden(0, 1), "layer 1 was not stored");
+        checkAgainstReference(cache, examples, vocab); // the top-k entries are unaffected
+
+        // The batch view: (B, T, H) per stored layer, the example's tokens first, zeros after.
+        try (NDManager m = manager.newSubManager()) {
+            long[] rows = {5, 0, 9};
+            int t = 45;
+            List<ai.djl.ndarray.NDArray> batch = cache.hiddenStates(rows, t, m);
+            assertEquals(2, batch.size());
+            for (int l = 0; l < 2; l++) {
+                assertEquals(new Shape(3, t, 6), batch.get(l).getShape());
+                float[] v = batch.get(l).toFloatArray();
+                for (int b = 0; b < 3; b++) {
+                    float[] want = cache.hidden(rows[b], l == 0 ? 0 : 2);
+                    for (int i = 0; i < t * 6; i++) {
+                        assertEquals(i < want.length ? want[i] : 0f, v[b * t * 6 + i], 0f, "row " + b + " value " + i);
+                    }
+                }
+            }
+            assertThrows(IllegalArgumentException.class, () -> cache.hiddenStates(new long[] {0}, 4, m));
+        }
+
+        // Size: the records grow by 2 layers × T tokens × 6 × 2 bytes, nothing else changes.
+        long tokens = examples.stream().mapToLong(e -> e.inputIds().length).sum();
+        long positions = examples.stream().mapToLong(e -> e.positions().length).sum();
+        long expected = 0;
+        for (int s = 0; s < 3; s++) {
+            ByteBuffer head = ByteBuffer.wrap(Files.readAllBytes(tmp.resolve(String.format("shard-%05d.bin", s))))
+                    .order(ByteOrder.LITTLE_ENDIAN);
+            int n = Math.min(4, 11 - 4 * s);
+            expected += ((12 + head.getInt(8) + 7) & ~7) + 8L * (n + 1) + 16;
+        }
+        expected += 4L * examples.size() + (2 + 4 * (2 + 1)) * positions + 2L * 2 * 6 * tokens;
+        assertEquals(expected, r.bytes());
+    }
+
+    @Test
+    void hiddenLayersAreInTheFingerprintAndTheBuilderChecksThem() throws IOException {
+        int vocab = 200;
+        List<CacheExample> examples = SyntheticTeacher.examples(6, vocab, 9);
+        CacheFingerprint plain = CacheFingerprint.of("t", "tok", examples, 64, 4, 7);
+        CacheFingerprint fp = plain.withHiddenLayers(List.of(0, 2));
+        TopKCacheBuilder builder = TopKCacheBuilder.builder(tmp, hiddenTeacher(vocab), manager, vocab).optHiddenDim(6)
+                .build();
+        builder.build(examples, fp);
+        FingerprintMismatchException e = assertThrows(FingerprintMismatchException.class,
+                () -> TopKCache.open(tmp, plain));
+        assertEquals(List.of("hidden layers: cache [0, 2] vs requested []"), e.differences());
+        FingerprintMismatchException other = assertThrows(FingerprintMismatchException.class,
+                () -> builder.build(examples, plain.withHiddenLayers(List.of(0, 3))));
+        assertTrue(other.getMessage().contains("hidden layers: cache [0, 2] vs requested [0, 3]"), other.getMessage());
+        assertEquals("t", TopKCache.open(tmp, fp).fingerprint().teacherHash());
+
+        // Misconfigurations are named with their fix.
+        Path d = tmp.resolve("other");
+        IllegalArgumentException noDim = assertThrows(IllegalArgumentException.class, () -> TopKCacheBuilder
+                .builder(d, hiddenTeacher(vocab), manager, vocab).build().build(examples, fp));
+        assertTrue(noDim.getMessage().contains("call optHiddenDim(H)"), noDim.getMessage());
+        IllegalArgumentException noLayers = assertThrows(IllegalArgumentException.class, () -> TopKCacheBuilder
+                .builder(d, hiddenTeacher(vocab), manager, vocab).optHiddenDim(6).build().build(examples, plain));
+        assertTrue(noLayers.getMessage().contains("names no hidden layers"), noLayers.getMessage());
+        IllegalArgumentException tooDeep = assertThrows(IllegalArgumentException.class, () -> TopKCacheBuilder
+                .builder(d, hiddenTeacher(vocab), manager, vocab).optHiddenDim(6).build()
+                .build(examples, plain.withHiddenLayers(List.of(4))));
+        assertTrue(tooDeep.getMessage().contains("hidden layer 4 does not exist: the teacher has 4 hidden states"),
+                tooDeep.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> plain.withHiddenLayers(List.of(2, 0)));
+    }
+
+    @Test
+    void aTruncatedOrInconsistentShardWithHiddenStatesIsRefused() throws IOException {
+        int vocab = 200;
+        List<CacheExample> examples = SyntheticTeacher.examples(8, vocab, 10);
+        CacheFingerprint fp = CacheFingerprint.of("t", "tok", examples, 64, 4, 7).withHiddenLayers(List.of(3));
+        TopKCacheBuilder.builder(tmp, hiddenTeacher(vocab), manager, vocab).optHiddenDim(6).optExamplesPerShard(4)
+                .build().build(examples, fp);
+        Path shard = tmp.resolve("shard-00001.bin");
+        byte[] good = Files.readAllBytes(shard);
+        Files.write(shard, Arrays.copyOf(good, good.length - 6 * 2 * 3)); // three vectors short
+        MalformedFileException t = assertThrows(MalformedFileException.class, () -> TopKCache.open(tmp, fp));
+        assertTrue(t.getMessage().contains("truncated cache shard: " + (good.length - 36) + " bytes, its index says "
+                + good.length), t.getMessage());
+
+        // A record whose token count does not match its length (e.g. written by a broken writer).
+        byte[] bad = good.clone();
+        ByteBuffer b = ByteBuffer.wrap(bad).order(ByteOrder.LITTLE_ENDIAN);
+        int indexOffset = (12 + b.getInt(8) + 7) & ~7;
+        int record = (int) b.getLong(indexOffset);
+        b.putShort(record + 2, (short) (b.getShort(record + 2) + 1));
+        Files.write(shard, bad);
+        MalformedFileException c = assertThrows(MalformedFileException.class, () -> TopKCache.open(tmp, fp));
+        assertTrue(c.getMessage().contains("corrupt cache shard: record 0 holds"), c.getMessage());
+    }
+
+    @Test
+    void aCacheOfTheFirstFormatVersionIsRefusedWithTheFix() throws IOException {
+        int vocab = 200;
+        List<CacheExample> examples = SyntheticTeacher.examples(3, vocab, 11);
+        CacheFingerprint fp = CacheFingerprint.of("t", "tok", examples, 64, 4, 7);
+        TopKCacheBuilder builder = TopKCacheBuilder.builder(tmp, new SyntheticTeacher(vocab, 0), manager, vocab).build();
+        builder.build(examples, fp);
+        Path manifest = tmp.resolve("cache.json");
+        String v2 = Files.readString(manifest);
+        Files.writeString(manifest, v2.replace("\"version\": 2", "\"version\": 1"));
+        MalformedFileException m = assertThrows(MalformedFileException.class, () -> TopKCache.open(tmp, fp));
+        assertTrue(m.getMessage().contains("cache format version 1, but this distill reads only version 2")
+                && m.getMessage().contains("delete " + tmp + " and build the cache again"), m.getMessage());
+        assertThrows(MalformedFileException.class, () -> builder.build(examples, fp), "the builder refuses it too");
+
+        Files.writeString(manifest, v2);
+        Path shard = tmp.resolve("shard-00000.bin");
+        byte[] bytes = Files.readAllBytes(shard);
+        bytes[7] = '1'; // a version-1 shard's magic
+        Files.write(shard, bytes);
+        MalformedFileException s = assertThrows(MalformedFileException.class, () -> TopKCache.open(tmp, fp));
+        assertTrue(s.getMessage().contains("format version 1; this distill reads version 2"), s.getMessage());
     }
 
     @Test

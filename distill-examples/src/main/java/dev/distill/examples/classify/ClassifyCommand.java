@@ -15,8 +15,10 @@ import dev.distill.core.train.DistillationTrainer;
 import dev.distill.core.train.TrainerConfig;
 import dev.distill.core.train.TrainingResult;
 import dev.distill.examples.common.ExampleEvalData;
+import dev.distill.examples.common.FittedMlmHead;
 import dev.distill.examples.common.FineTunedModel;
 import dev.distill.examples.common.TeacherPrecision;
+import dev.distill.examples.common.UnlabelledCorpus;
 import dev.distill.examples.report.ReportWriter;
 import dev.distill.examples.report.RunSummary;
 import dev.distill.losses.AttentionLoss;
@@ -29,11 +31,14 @@ import dev.distill.models.LoadedModel;
 import dev.distill.models.ModelLoader;
 import dev.distill.models.augment.TinyBertAugmenter;
 import dev.distill.models.cache.MlmTeacher;
+import dev.distill.models.data.MaskedSet;
 import dev.distill.models.data.TextPipeline;
 import dev.distill.models.encoder.Encoder;
 import dev.distill.models.encoder.EncoderConfig;
 import dev.distill.models.encoder.Students;
 import dev.distill.models.heads.ClassificationHead;
+import dev.distill.models.heads.MaskedLmHead;
+import dev.distill.models.heads.MlmHeadFitter;
 import dev.distill.models.inference.Throughput;
 import dev.distill.models.io.HfDirectory;
 import dev.distill.models.tokenizer.TextTokenizer;
@@ -144,6 +149,22 @@ public final class ClassifyCommand implements Callable<Integer> {
                     + " baseline, 0 for none (default: ${DEFAULT-VALUE}).")
     int augment;
 
+    @Option(names = "--mlm-head", paramLabel = "<dir|identity>",
+            description = "The MLM head whose predictions are --augment's candidates: a directory holding the"
+                    + " mlm-head.safetensors that ./distill mlm (<out>/mlm-head) or ./distill mlm-head fitted on this"
+                    + " --teacher, or 'identity' for the untrained fallback (similarity of the hidden state to the word"
+                    + " embeddings, context-free and measured far weaker: docs/examples/classify.md). Default: fit one"
+                    + " on the pretrained teacher as ./distill mlm does, kept in <out>/mlm-head for the next run.")
+    String mlmHead;
+
+    @Option(names = "--mlm-head-texts", defaultValue = "6000",
+            description = "Texts the default MLM head is fitted on (default: ${DEFAULT-VALUE}).")
+    int mlmHeadTexts;
+
+    @Option(names = "--mlm-head-steps", defaultValue = "300",
+            description = "Optimiser steps of the default MLM head fit, 256 masked positions each (default: ${DEFAULT-VALUE}).")
+    int mlmHeadSteps;
+
     @Option(names = "--dev-size", defaultValue = "150", description = "Training posts held out for evaluation during training (default: ${DEFAULT-VALUE}).")
     int devSize;
 
@@ -194,6 +215,8 @@ public final class ClassifyCommand implements Callable<Integer> {
             ExampleEvalData testData = new ExampleEvalData(tokenize(pipeline, data.test()), 32, LabelKind.CLASS, padId);
             Evaluator devAccuracy = Evaluators.accuracy(devData);
             Evaluator testAccuracy = Evaluators.accuracy(testData);
+            // The augmentation's MLM head first: a wrong --mlm-head fails before anything slow.
+            AugmentationHead augHead = augment > 0 ? augmentationHead(pretrained) : null;
 
             // 1. The teacher: fine-tuned once, then loaded from <out>/teacher.
             long start = System.nanoTime();
@@ -224,7 +247,7 @@ public final class ClassifyCommand implements Callable<Integer> {
 
             // 2. The training data of the student and the baseline (optionally augmented).
             List<TokenizedExample> studentTrain = augment > 0
-                    ? augmented(teacher, tokenizer, pipeline, data.train(), train, teacherManager) : train;
+                    ? augmented(pretrained, augHead, pipeline, data.train(), train) : train;
 
             // 3. The distilled student and the baseline, from the same initial weights.
             Encoder studentEncoder = buildStudent(teacher, data.classes(), studentManager);
@@ -267,8 +290,8 @@ public final class ClassifyCommand implements Callable<Integer> {
                     FineTunedModel.finalEvaluation(baselineResult, devAccuracy, baselineModel).primaryValue(),
                     testAccuracy.evaluate(baselineModel).primaryValue(), null));
             print(rows, data, studentTrain.size(), result, baselineResult, teacherMinutes, studentMinutes,
-                    baselineMinutes);
-            writeReport(rows, data, studentTrain.size(), result, config);
+                    baselineMinutes, augHead);
+            writeReport(rows, data, studentTrain.size(), result, config, augHead);
         }
         return 0;
     }
@@ -280,6 +303,14 @@ public final class ClassifyCommand implements Callable<Integer> {
         }
         if (augment < 0) {
             throw new IllegalArgumentException("--augment (" + augment + ") must be >= 0 copies per post");
+        }
+        if (mlmHead != null && augment == 0) {
+            throw new IllegalArgumentException("--mlm-head " + mlmHead + " is given but --augment is 0: the head only"
+                    + " serves augmentation; add --augment N or drop --mlm-head");
+        }
+        if (mlmHeadTexts < 1 || mlmHeadSteps < 1) {
+            throw new IllegalArgumentException("--mlm-head-texts (" + mlmHeadTexts + ") and --mlm-head-steps ("
+                    + mlmHeadSteps + ") must be positive");
         }
         if (maxLength < 8 || maxLength > 512) {
             throw new IllegalArgumentException("--max-length (" + maxLength + ") must lie in [8, 512]");
@@ -325,12 +356,56 @@ public final class ClassifyCommand implements Callable<Integer> {
         return model;
     }
 
-    private List<TokenizedExample> augmented(Encoder teacher, TextTokenizer tokenizer, TextPipeline pipeline,
-            List<TextExample> texts, List<TokenizedExample> original, NDManager manager) {
+    /** The MLM head of the augmentation and how it was obtained (for the printout and the report). */
+    private record AugmentationHead(MaskedLmHead head, String description) {}
+
+    /**
+     * TinyBERT's augmentation asks the <b>pretrained</b> model's MLM for candidates (Jiao et al.
+     * 2020, Algorithm 1: BERT-base's masked-LM, not the fine-tuned teacher); bge has no MLM head, so one
+     * is fitted on the frozen pretrained encoder, read from {@code --mlm-head DIR}, or, with
+     * {@code --mlm-head identity}, the untrained identity head.
+     */
+    private AugmentationHead augmentationHead(LoadedModel pretrained) throws IOException {
+        Encoder encoder = pretrained.encoder();
+        String choice = mlmHead == null ? "" : mlmHead.trim();
+        if (choice.equalsIgnoreCase("identity")) {
+            LOG.warn("augmentation candidates from the untrained identity head (--mlm-head identity): context-free"
+                    + " and far weaker than a fitted head's (docs/examples/classify.md)");
+            return new AugmentationHead(MlmTeacher.identityHead(encoder, pretrained.manager()),
+                    "identity head (untrained fallback)");
+        }
+        String fingerprint = new EncoderTeacher(encoder).fingerprint(); // freezes the pretrained encoder
+        if (!choice.isEmpty()) {
+            Path dir = Path.of(choice);
+            MaskedLmHead head = MlmHeadFitter.loadFor(encoder, dir, fingerprint, pretrained.manager());
+            LOG.info("MLM head for augmentation loaded from {}", dir.resolve(MlmHeadFitter.FILE));
+            return new AugmentationHead(head, "fitted head loaded from " + dir.resolve(MlmHeadFitter.FILE));
+        }
+        FittedMlmHead spec = new FittedMlmHead(mlmHeadTexts, mlmHeadSteps, 256, 3e-3f, 48, seed);
         long start = System.nanoTime();
-        MlmTeacher mlm = new MlmTeacher(teacher, MlmTeacher.identityHead(teacher, manager), false);
-        TinyBertAugmenter augmenter = TinyBertAugmenter.builder(mlm, tokenizer, manager).optCopies(augment)
-                .optSeed(seed).build();
+        UnlabelledCorpus.Texts corpus = UnlabelledCorpus.load(0, seed);
+        MaskedSet fitSet = spec.fitSet(corpus.texts(), FIT_HELD_OUT, pretrained.tokenizer(),
+                encoder.config().vocabSize(), encoder.config().padTokenId());
+        MlmHeadFitter.Obtained o = spec.obtain(encoder, fingerprint, fitSet, out.resolve("mlm-head"),
+                pretrained.manager(), LOG::info);
+        LOG.info("MLM head for augmentation {} {} in {} s", o.reused() ? "reused from" : "fitted and saved to",
+                o.file(), String.format(Locale.ROOT, "%.0f", (System.nanoTime() - start) / 1e9));
+        return new AugmentationHead(o.head(), String.format(Locale.ROOT, "fitted head (%d texts, %s) %s %s",
+                mlmHeadTexts, spec.settings().describe(), o.reused() ? "reused from" : "saved to", o.file()));
+    }
+
+    /**
+     * Texts of the unlabelled corpus skipped before the head's fit texts: {@code ./distill mlm}
+     * holds out its first 800 for scoring, so with the same seed and settings both fit the same head.
+     */
+    private static final int FIT_HELD_OUT = 800;
+
+    private List<TokenizedExample> augmented(LoadedModel pretrained, AugmentationHead head, TextPipeline pipeline,
+            List<TextExample> texts, List<TokenizedExample> original) {
+        long start = System.nanoTime();
+        MlmTeacher mlm = new MlmTeacher(pretrained.encoder(), head.head(), false);
+        TinyBertAugmenter augmenter = TinyBertAugmenter.builder(mlm, pretrained.tokenizer(), pretrained.manager())
+                .optCopies(augment).optSeed(seed).build();
         List<TokenizedExample> out = new ArrayList<>(original);
         int chunk = 32;
         for (int from = 0; from < texts.size(); from += chunk) {
@@ -346,8 +421,8 @@ public final class ClassifyCommand implements Callable<Integer> {
             }
             LOG.info("augmented {} of {} posts", Math.min(texts.size(), from + chunk), texts.size());
         }
-        LOG.info("TinyBERT augmentation: {} posts -> {} examples in {} min", texts.size(), out.size(),
-                String.format(Locale.ROOT, "%.1f", (System.nanoTime() - start) / 60e9));
+        LOG.info("TinyBERT augmentation ({}): {} posts -> {} examples in {} min", head.description(), texts.size(),
+                out.size(), String.format(Locale.ROOT, "%.1f", (System.nanoTime() - start) / 60e9));
         return out;
     }
 
@@ -445,7 +520,8 @@ public final class ClassifyCommand implements Callable<Integer> {
     }
 
     private void print(List<Row> rows, NewsgroupsSplits data, int trainExamples, TrainingResult result,
-            TrainingResult baseline, double teacherMinutes, double studentMinutes, double baselineMinutes) {
+            TrainingResult baseline, double teacherMinutes, double studentMinutes, double baselineMinutes,
+            AugmentationHead augHead) {
         Row t = rows.get(0);
         System.out.printf(Locale.ROOT, "%n%-46s %12s %9s %9s %10s %8s %9s%n", "model", "parameters", "dev acc",
                 "test acc", "retention", "params", "speed-up");
@@ -468,10 +544,14 @@ public final class ClassifyCommand implements Callable<Integer> {
                 data.dev().size(),
                 data.test().size(), teacherMinutes, result.step(), studentMinutes, baseline.step(), baselineMinutes,
                 out.resolve("student"), out.resolve(ReportWriter.HTML));
+        if (augHead != null) {
+            System.out.printf(Locale.ROOT, "augmentation: %d %s per post, candidates from the %s%n", augment,
+                    augment == 1 ? "copy" : "copies", augHead.description());
+        }
     }
 
     private void writeReport(List<Row> rows, NewsgroupsSplits data, int trainExamples, TrainingResult result,
-            TrainerConfig config) throws IOException {
+            TrainerConfig config, AugmentationHead augHead) throws IOException {
         RunSummary.Builder b = RunSummary.builder("3-newsgroups: fine-tuned " + teacherName + " → " + studentName())
                 .command("./distill classify --steps " + steps + " --teacher-steps " + teacherSteps + " --batch-size "
                         + batchSize + " --max-length " + maxLength + " --alpha " + alpha + " --beta " + beta
@@ -510,6 +590,9 @@ public final class ClassifyCommand implements Callable<Integer> {
         c.put("w_hidden", wHidden);
         c.put("w_attention", wAttention);
         c.put("augment", augment);
+        if (augHead != null) {
+            c.put("augment_mlm_head", augHead.description());
+        }
         c.put("baseline_init", baselineInit);
         c.put("student", studentName());
         c.put("seed", seed);

@@ -42,10 +42,12 @@ import picocli.CommandLine.Option;
                 "in sharded files with a fingerprint. An interrupted build resumes (completed",
                 "shards are kept). Prints bytes per position, the ratio to full-vocabulary fp32",
                 "storage, and the time to read a batch against the teacher's forward pass.",
+                "With --hidden-layers, chosen hidden states of every token are stored too (fp16).",
                 "",
                 "The pretrained teachers here ship without an MLM head: the head used is tied",
                 "to the teacher's word embeddings with an identity transform (not trained), so",
-                "the figures are about size and speed, not about the soft targets' quality."})
+                "the figures are about size and speed, not about the soft targets' quality",
+                "(./distill mlm fits a head and caches its predictions)."})
 public final class CacheCommand implements Callable<Integer> {
 
     @Option(names = "--teacher", defaultValue = "bge-small-en-v1.5", paramLabel = "<name|path>",
@@ -80,6 +82,11 @@ public final class CacheCommand implements Callable<Integer> {
             description = "Examples per shard file (default: ${DEFAULT-VALUE}).")
     int perShard;
 
+    @Option(names = "--hidden-layers", defaultValue = "", paramLabel = "<i,j,...>",
+            description = "Also store these hidden states of every token, fp16 (0 = embedding output, L = last"
+                    + " layer), e.g. 0,12; a HiddenStateLoss then trains from the cache (default: none).")
+    String hiddenLayers;
+
     @Option(names = "--out", defaultValue = "target/teacher-cache", paramLabel = "DIR",
             description = "Cache directory (default: ${DEFAULT-VALUE}); an interrupted build there is resumed.")
     Path out;
@@ -99,9 +106,16 @@ public final class CacheCommand implements Callable<Integer> {
                     + " and --max-length at least 3");
         }
         ErrorPolicy policy = ErrorPolicy.valueOf(onError.toUpperCase(Locale.ROOT));
+        List<Integer> layers = parseLayers(hiddenLayers);
         long t0 = System.nanoTime();
         try (LoadedModel m = ModelLoader.load(teacher, dev.distill.core.Devices.parse(device), maxLength)) {
             int vocab = m.encoder().config().vocabSize();
+            int numLayers = m.encoder().config().numLayers();
+            if (!layers.isEmpty() && layers.get(layers.size() - 1) > numLayers) {
+                throw new IllegalArgumentException("--hidden-layers " + hiddenLayers + " names hidden state "
+                        + layers.get(layers.size() - 1) + ", but " + teacher + " has " + numLayers + " layers: hidden"
+                        + " states are 0 (embedding output) to " + numLayers + " (last layer)");
+            }
             MlmTeacher mlm = new MlmTeacher(m.encoder(), MlmTeacher.identityHead(m.encoder(), m.manager()), false);
             // Texts, minus any equal to an STS test sentence (kept out of training, docs/data-sources.md).
             Set<String> sts = new HashSet<>();
@@ -142,16 +156,17 @@ public final class CacheCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "corpus: %s, %,d texts, %,d tokens (max %d), %d dropped as STS test"
                     + " sentences, %d malformed skipped%n", corpus, texts.size(), tokens, maxLength, dropped, skipped);
             CacheFingerprint fp = CacheFingerprint.of(mlm.weightsHash(), MlmTeacher.tokenizerHash(m.tokenizer()),
-                    cacheExamples, maxLength, k, seed);
+                    cacheExamples, maxLength, k, seed).withHiddenLayers(layers);
+            int hiddenDim = layers.isEmpty() ? 0 : m.encoder().config().hiddenSize();
             ProgressBar bar = new ProgressBar(System.err, "examples");
             long buildStart = System.nanoTime();
             TopKCacheBuilder.Result r = TopKCacheBuilder.builder(out, mlm, m.manager(), vocab)
-                    .optBatchSize(batchSize).optExamplesPerShard(perShard)
+                    .optBatchSize(batchSize).optExamplesPerShard(perShard).optHiddenDim(hiddenDim)
                     .optProgress((done, total, positions) -> bar.update(done, total, String.format(Locale.ROOT,
                             "%,d positions", positions)))
                     .build().build(cacheExamples, fp);
             double buildSeconds = (System.nanoTime() - buildStart) / 1e9;
-            report(r, vocab, buildSeconds, tokens);
+            report(r, vocab, buildSeconds, tokens, layers, hiddenDim);
             benchmark(fp, cacheExamples, mlm, m);
         }
         System.out.printf(Locale.ROOT, "total %.1f s%n", (System.nanoTime() - t0) / 1e9);
@@ -181,15 +196,49 @@ public final class CacheCommand implements Callable<Integer> {
         }
     }
 
-    private void report(TopKCacheBuilder.Result r, int vocab, double seconds, long tokens) {
+    /** "0,12" as [0, 12]; empty for none. */
+    static List<Integer> parseLayers(String spec) {
+        List<Integer> out = new ArrayList<>();
+        if (spec == null || spec.isBlank()) {
+            return out;
+        }
+        for (String part : spec.split(",")) {
+            int v;
+            try {
+                v = Integer.parseInt(part.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--hidden-layers '" + spec + "': '" + part.trim() + "' is not a"
+                        + " number; give ascending hidden-state indices such as 0,12");
+            }
+            if (v < 0 || (!out.isEmpty() && v <= out.get(out.size() - 1))) {
+                throw new IllegalArgumentException("--hidden-layers '" + spec + "' must be ascending indices >= 0"
+                        + " without repeats (0 = embedding output, L = last layer), such as 0,12");
+            }
+            out.add(v);
+        }
+        return out;
+    }
+
+    private void report(TopKCacheBuilder.Result r, int vocab, double seconds, long tokens, List<Integer> layers,
+            int hiddenDim) {
         double perPosition = r.bytesPerPosition();
         double full = 4.0 * vocab;
         System.out.printf(Locale.ROOT, "cache: %s, %,d examples, %,d positions, %,d bytes (%d shards built, %d"
                 + " reused)%n", out.toAbsolutePath(), r.examples(), r.positions(), r.bytes(), r.shardsBuilt(),
                 r.shardsReused());
-        System.out.printf(Locale.ROOT, "size per position: %.1f bytes (k = %d: %.2f bytes per kept entry, all"
-                + " headers included; record alone 2 + %d x 4 = %d)%n", perPosition, k, perPosition / k, k,
-                2 + 4 * k);
+        if (layers.isEmpty()) {
+            System.out.printf(Locale.ROOT, "size per position: %.1f bytes (k = %d: %.2f bytes per kept entry, all"
+                    + " headers included; record alone 2 + %d x 4 = %d)%n", perPosition, k, perPosition / k, k,
+                    2 + 4 * k);
+        } else {
+            long hiddenBytes = 2L * layers.size() * hiddenDim * tokens;
+            System.out.printf(Locale.ROOT, "size per position: %,.1f bytes, hidden states included (top-%d record"
+                    + " alone 2 + %d x 4 = %d)%n", perPosition, k, k, 2 + 4 * k);
+            System.out.printf(Locale.ROOT, "hidden states %s: %d x %d x 2 = %,d bytes per token, %,d tokens: %,d bytes"
+                    + " (%,.1f per kept position, %.0f%% of the cache)%n", layers, layers.size(), hiddenDim,
+                    2L * layers.size() * hiddenDim, tokens, hiddenBytes, (double) hiddenBytes / r.positions(),
+                    100.0 * hiddenBytes / r.bytes());
+        }
         System.out.printf(Locale.ROOT, "full-vocabulary fp32 storage: %,.0f bytes per position; ratio %.0f : 1%n",
                 full, full / perPosition);
         if (r.shardsBuilt() > 0) {
@@ -219,6 +268,11 @@ public final class CacheCommand implements Callable<Integer> {
                 long s0 = System.nanoTime();
                 TopKCache.Batch batch = cache.batch(rows, t, sub);
                 batch.probs().toFloatArray(); // force it onto the device and back: no lazy work left
+                if (!cache.hiddenLayers().isEmpty()) {
+                    for (ai.djl.ndarray.NDArray h : cache.hiddenStates(rows, t, sub)) {
+                        h.sum().getFloat();
+                    }
+                }
                 readNanos += System.nanoTime() - s0;
                 if (round < teacherRounds) {
                     List<CacheExample> ex = new ArrayList<>();
@@ -234,8 +288,9 @@ public final class CacheCommand implements Callable<Integer> {
         }
         double readMs = readNanos / 1e6 / rounds;
         double teacherMs = teacherNanos / 1e6 / teacherRounds;
-        System.out.printf(Locale.ROOT, "read a batch of %d from the cache: %.2f ms; the teacher forward + top-k it"
-                + " replaces: %.1f ms (%.0fx)%n", b, readMs, teacherMs, teacherMs / readMs);
+        System.out.printf(Locale.ROOT, "read a batch of %d from the cache%s: %.2f ms; the teacher forward + top-k it"
+                + " replaces: %.1f ms (%.0fx)%n", b, cache.hiddenLayers().isEmpty() ? "" : " (top-k and hidden states "
+                + cache.hiddenLayers() + ")", readMs, teacherMs, teacherMs / readMs);
     }
 
     private static dev.distill.core.data.TokenBatch pad(List<CacheExample> ex, int t, NDManager m) {

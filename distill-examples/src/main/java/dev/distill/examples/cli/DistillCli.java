@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
                 dev.distill.examples.custom.CustomLossExample.class,
                 dev.distill.examples.block.BlockCommand.class,
                 dev.distill.examples.mlm.MlmCommand.class,
+                dev.distill.examples.mlm.MlmHeadCommand.class,
                 PruneCommand.class,
                 dev.distill.examples.bench.BenchCommand.class,
                 EncodeCommand.class,

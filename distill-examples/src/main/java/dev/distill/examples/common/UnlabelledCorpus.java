@@ -27,10 +27,25 @@ public final class UnlabelledCorpus {
 
     private UnlabelledCorpus() {}
 
+    /** The last corpus built, kept (softly) because reading it costs seconds and commands reload it. */
+    private static java.lang.ref.SoftReference<Object[]> last = new java.lang.ref.SoftReference<>(null);
+
     /**
-     * Builds the corpus, shuffled with {@code seed}, at most {@code limit} texts (0 for all).
+     * Builds the corpus, shuffled with {@code seed}, at most {@code limit} texts (0 for all). The
+     * texts are an unmodifiable list; the latest result is remembered while memory allows, so a
+     * second call with the same arguments in one JVM returns it without reading the jars again.
      */
-    public static Texts load(int limit, long seed) {
+    public static synchronized Texts load(int limit, long seed) {
+        Object[] hit = last.get();
+        if (hit != null && (int) hit[0] == limit && (long) hit[1] == seed) {
+            return (Texts) hit[2];
+        }
+        Texts t = read(limit, seed);
+        last = new java.lang.ref.SoftReference<>(new Object[] {limit, seed, t});
+        return t;
+    }
+
+    private static Texts read(int limit, long seed) {
         Set<String> stsTest = new HashSet<>();
         for (StsData.Subset s : StsData.semEvalTest()) {
             for (StsData.Pair p : s.pairs()) {
@@ -72,6 +87,6 @@ public final class UnlabelledCorpus {
         if (limit > 0 && list.size() > limit) {
             list = new ArrayList<>(list.subList(0, limit));
         }
-        return new Texts(list, dropped, wordNet, news);
+        return new Texts(List.copyOf(list), dropped, wordNet, news);
     }
 }

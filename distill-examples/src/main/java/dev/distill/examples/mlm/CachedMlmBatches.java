@@ -6,6 +6,7 @@ import dev.distill.core.data.BucketBatcher;
 import dev.distill.core.data.DataCursor;
 import dev.distill.core.data.TokenBatch;
 import dev.distill.core.loss.StepContext;
+import dev.distill.models.data.MaskedSet;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

@@ -6,11 +6,10 @@ import ai.djl.nn.Parameter;
 import ai.djl.ndarray.types.DataType;
 import dev.distill.core.Devices;
 import dev.distill.core.cache.CacheFingerprint;
+import dev.distill.core.cache.CacheReplayTeacher;
 import dev.distill.core.cache.TopKCache;
 import dev.distill.core.cache.TopKCacheBuilder;
 import dev.distill.core.data.MlmMasker;
-import dev.distill.core.data.TextExample;
-import dev.distill.core.data.TokenizedExample;
 import dev.distill.core.loss.DistillationLoss;
 import dev.distill.core.train.DistillationTrainer;
 import dev.distill.core.train.FrozenTeacher;
@@ -29,10 +28,12 @@ import dev.distill.losses.WeightedSumLoss;
 import dev.distill.models.LoadedModel;
 import dev.distill.models.ModelLoader;
 import dev.distill.models.cache.MlmTeacher;
+import dev.distill.models.data.MaskedSet;
 import dev.distill.models.data.TextPipeline;
 import dev.distill.models.encoder.Encoder;
 import dev.distill.models.encoder.Students;
 import dev.distill.models.heads.MaskedLmHead;
+import dev.distill.models.heads.MlmHeadFitter;
 import dev.distill.models.io.HfDirectory;
 import dev.distill.models.tokenizer.TextTokenizer;
 import dev.distill.models.train.EncoderTeacher;
@@ -54,7 +55,7 @@ import picocli.CommandLine.Option;
  * (seed 000).
  *
  * <ol>
- *   <li>bge-small ships without an MLM head: fit one on the frozen teacher ({@link HeadFitter},
+ *   <li>bge-small ships without an MLM head: fit one on the frozen teacher ({@link MlmHeadFitter},
  *       decoder tied to the word embeddings), cache it in the run directory, and score the
  *       teacher's masked-token accuracy on held-out text.
  *   <li>Build the top-k cache of the teacher + head over the masked distillation texts
@@ -64,9 +65,10 @@ import picocli.CommandLine.Option;
  *       w_soft·KL(top-k teacher ‖ student) on masked positions, the teacher's mass outside its top k
  *       kept as one "other" outcome (T = 1) or renormalised away (any T)
  *       ({@link TopKSoftTargetLoss} + {@link CachedTopKSource}) + w_mlm·cross-entropy on the
- *       masked tokens, and optionally w_cos·(1 − cos) between last hidden states, which needs
- *       the live teacher (the cache holds no hidden states): with {@code --w-cosine 0} (default)
- *       the teacher never runs during training.
+ *       masked tokens, and optionally w_cos·(1 − cos) between last hidden states, whose teacher
+ *       side the cache then stores too (fp16, every token) and {@link CacheReplayTeacher}
+ *       replays: the teacher never runs during training, unless {@code --cosine-from teacher}
+ *       asks for its hidden states online.
  *   <li>Score student and teacher on the same held-out masked text.
  * </ol>
  */
@@ -146,9 +148,15 @@ public final class MlmCommand implements Callable<Integer> {
     @Option(names = "--w-mlm", defaultValue = "2", description = "Weight of the masked-LM cross-entropy (default: ${DEFAULT-VALUE}).")
     double wMlm;
 
-    @Option(names = "--w-cosine", defaultValue = "0", description = "Weight of the hidden-state cosine loss; > 0 runs the teacher online for its"
-            + " hidden states (the cache holds none) (default: ${DEFAULT-VALUE}: pure cache).")
+    @Option(names = "--w-cosine", defaultValue = "0", description = "Weight of DistilBERT's cosine loss between the last hidden states;"
+            + " > 0 also stores the teacher's last hidden state per token in the cache (default: ${DEFAULT-VALUE}).")
     double wCosine;
+
+    @Option(names = "--cosine-from", defaultValue = "cache", paramLabel = "cache|teacher",
+            description = "Where the cosine loss gets the teacher's last hidden states: replayed from the cache (fp16,"
+                    + " the teacher never runs in training) or from the teacher run online every step"
+                    + " (default: ${DEFAULT-VALUE}).")
+    String cosineFrom;
 
     @Option(names = "--eval-every", defaultValue = "0", description = "Score the student every N steps, 0 for only at the end (default: ${DEFAULT-VALUE}).")
     long evalEvery;
@@ -170,6 +178,7 @@ public final class MlmCommand implements Callable<Integer> {
                     + " --batch-size, --head-steps, --head-rows and --temperature must be positive, --max-length at"
                     + " least 4 and the weights non-negative");
         }
+        cosineOnline(); // fails on an unknown --cosine-from
         if (truncatedMass() == TopKSoftTargetLoss.TruncatedMass.OTHER_BUCKET && temperature != 1) {
             throw new IllegalArgumentException("--tail bucket needs --temperature 1 (got " + temperature + "): the"
                     + " tail's mass at another temperature cannot be derived from the cached temperature-1"
@@ -209,21 +218,14 @@ public final class MlmCommand implements Callable<Integer> {
 
             // 1. The MLM head on the frozen teacher.
             long s1 = System.nanoTime();
-            HeadFitter.Settings hs = new HeadFitter.Settings(headSteps, headRows, headLr, 0.01f, seed);
-            Map<String, String> provenance = Map.of("teacher", frozen.fingerprint(),
-                    "data", CacheFingerprint.dataHash(headSet.cacheExamples()), "settings", hs.describe());
+            MlmHeadFitter.Settings hs = new MlmHeadFitter.Settings(headSteps, headRows, headLr, 0.01f, seed);
+            Map<String, String> provenance = MlmHeadFitter.provenance(frozen.fingerprint(),
+                    CacheFingerprint.dataHash(headSet.cacheExamples()), hs);
             Path headDir = out.resolve("mlm-head");
-            MaskedLmHead head = HeadFitter.load(teacher, headDir, provenance, loaded.manager());
-            boolean headReused = head != null;
-            if (head == null) {
-                System.out.printf(Locale.ROOT, "fitting the MLM head (%d steps of %d masked positions) ...%n",
-                        headSteps, headRows);
-                try (NDManager fm = loaded.manager().newSubManager()) {
-                    HeadFitter.Features f = HeadFitter.features(teacher, headSet, fm);
-                    head = HeadFitter.fit(teacher, f, hs, loaded.manager(), 25, LOG::info);
-                }
-                HeadFitter.save(head, headDir, provenance);
-            }
+            MlmHeadFitter.Obtained obtained = MlmHeadFitter.fitOrLoad(teacher, provenance, headSet, hs, headDir,
+                    loaded.manager(), 25, LOG::info);
+            MaskedLmHead head = obtained.head();
+            boolean headReused = obtained.reused();
             seconds.put("head", lap(s1));
             MaskedLmHead fitted = head;
             long s2 = System.nanoTime();
@@ -240,10 +242,15 @@ public final class MlmCommand implements Callable<Integer> {
             MlmTeacher mlm = new MlmTeacher(teacher, fitted, false);
             CacheFingerprint fp = CacheFingerprint.of(mlm.weightsHash(), MlmTeacher.tokenizerHash(tok),
                     distillSet.cacheExamples(), maxLength, k, seed);
+            boolean hiddenFromCache = wCosine > 0 && !cosineOnline();
+            if (hiddenFromCache) {
+                fp = fp.withHiddenLayers(List.of(teacher.config().numLayers())); // the last hidden state
+            }
             Path cacheDir = out.resolve("cache");
             ProgressBar bar = new ProgressBar(System.err, "cached");
             TopKCacheBuilder.Result built = TopKCacheBuilder.builder(cacheDir, mlm, loaded.manager(), vocab)
                     .optBatchSize(32).optExamplesPerShard(1024).optPadId(padId)
+                    .optHiddenDim(hiddenFromCache ? teacher.config().hiddenSize() : 0)
                     .optProgress((done, total, pos) -> bar.update(done, total, String.format(Locale.ROOT,
                             "%,d positions", pos)))
                     .build().build(distillSet.cacheExamples(), fp);
@@ -275,7 +282,8 @@ public final class MlmCommand implements Callable<Integer> {
                 lb.add("hidden_cosine", wCosine, HiddenStateLoss.distilBertCosine());
             }
             DistillationLoss loss = lb.build();
-            FrozenTeacher trainerTeacher = wCosine > 0 ? frozen : new CacheReplayTeacher(teacher.dims(), fp, dev);
+            FrozenTeacher trainerTeacher = wCosine > 0 && cosineOnline() ? frozen
+                    : new CacheReplayTeacher(cache, teacher.dims(), data::examplesOf, dev);
             TrainerConfig config = TrainerConfig.builder()
                     .setSteps(steps)
                     .optLearningRate(learningRate)
@@ -304,11 +312,23 @@ public final class MlmCommand implements Callable<Integer> {
             long studentParams = studentEncoder.parameterCount() + headParameters(student.head());
             double total = lap(t0);
             print(teacherParams, studentParams, teacherScore, before, after, built, vocab, result, seconds, total,
-                    wCosine > 0);
+                    wCosine > 0 && cosineOnline());
             writeReport(teacherParams, studentParams, teacherScore, before, after, built, vocab, result, corpus,
                     headReused, seconds);
         }
         return 0;
+    }
+
+    private boolean cosineOnline() {
+        switch (cosineFrom.trim().toLowerCase(Locale.ROOT)) {
+            case "cache":
+                return false;
+            case "teacher":
+                return true;
+            default:
+                throw new IllegalArgumentException("--cosine-from '" + cosineFrom + "' is unknown; use cache (the"
+                        + " teacher's last hidden states stored in the cache) or teacher (run online every step)");
+        }
     }
 
     private TopKSoftTargetLoss.TruncatedMass truncatedMass() {
@@ -323,7 +343,7 @@ public final class MlmCommand implements Callable<Integer> {
     }
 
     /** The lines of a text file, in order (blank lines skipped). */
-    private static UnlabelledCorpus.Texts fromFile(Path file) throws java.io.IOException {
+    static UnlabelledCorpus.Texts fromFile(Path file) throws java.io.IOException {
         if (!java.nio.file.Files.isRegularFile(file)) {
             throw new IllegalArgumentException("--corpus " + file + " is not a file; give a text file with one text per"
                     + " line");
@@ -343,12 +363,8 @@ public final class MlmCommand implements Callable<Integer> {
 
     private static MaskedSet set(List<String> texts, TextPipeline pipeline, long maskId, int vocab, long maskSeed,
             long padId) {
-        List<TokenizedExample> ex = new ArrayList<>(texts.size());
-        for (String t : texts) {
-            ex.add(pipeline.tokenize(TextExample.of(t)));
-        }
-        MlmMasker masker = MlmMasker.builder(maskId, vocab).optSeed(maskSeed).build();
-        return new MaskedSet(ex, masker, padId, 64);
+        return MaskedSet.fromTexts(texts, pipeline, MlmMasker.builder(maskId, vocab).optSeed(maskSeed).build(), padId,
+                64);
     }
 
     /** A copy of {@code head}'s values in a new head on {@code manager}. */
@@ -390,12 +406,14 @@ public final class MlmCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "%nstudent/teacher accuracy: %.1f%%; %,d held-out masked tokens%n",
                 100 * after.accuracy() / teacher.accuracy(), teacher.tokens());
         double full = (double) cache.positions() * vocab * 4;
-        System.out.printf(Locale.ROOT, "top-%d cache: %,d bytes for %,d masked positions (%.1f bytes each);"
-                + " full-vocabulary fp32: %,.0f bytes (%,d each), %.0fx larger%n", k, cache.bytes(), cache.positions(),
+        System.out.printf(Locale.ROOT, "top-%d cache%s: %,d bytes for %,d masked positions (%.1f bytes each);"
+                + " full-vocabulary fp32: %,.0f bytes (%,d each), %.0fx larger%n", k, wCosine > 0 && !online
+                ? " with the last hidden state of every token" : "", cache.bytes(), cache.positions(),
                 cache.bytesPerPosition(), full, 4L * vocab, full / cache.bytes());
         System.out.printf(Locale.ROOT, "training: %s; losses %s%n", online ? "teacher run online for the hidden-state"
-                + " cosine, soft targets from the cache" : "purely from the cache (the teacher did not run)",
-                lossDescription());
+                + " cosine, soft targets from the cache" : wCosine > 0 ? "purely from the cache (the teacher did not run;"
+                + " its last hidden states replayed from the cache for the cosine)" : "purely from the cache (the"
+                + " teacher did not run)", lossDescription());
         StringBuilder sb = new StringBuilder();
         seconds.forEach((name, s) -> sb.append(String.format(Locale.ROOT, "%s %.0f s, ", name, s)));
         System.out.printf(Locale.ROOT, "time: %stotal %.1f min; student exported to %s; report: %s%n", sb, total / 60,

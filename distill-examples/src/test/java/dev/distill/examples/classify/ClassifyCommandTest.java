@@ -50,7 +50,8 @@ class ClassifyCommandTest {
     private List<String> args(Path out, String teacherSteps) {
         return new ArrayList<>(List.of("classify", "--teacher-steps", teacherSteps, "--steps", "2", "--train-size",
                 "16", "--dev-size", "8", "--test-size", "12", "--batch-size", "8", "--max-length", "24", "--eval-every",
-                "0", "--augment", "1", "--layers", "0,6", "--device", "cpu", "--out", out.toString()));
+                "0", "--augment", "1", "--mlm-head-texts", "24", "--mlm-head-steps", "2", "--layers", "0,6", "--device",
+                "cpu", "--out", out.toString()));
     }
 
     private static String teacherLine(String printed) {
@@ -69,6 +70,9 @@ class ClassifyCommandTest {
         assertTrue(p.contains("goal: student keeps >= 97% of the teacher's test accuracy"), p);
         assertTrue(p.contains("16 training posts (32 examples with augmentation), 8 held out, 12 test posts"), p);
         assertTrue(p.contains("same student, no teacher (pretrained layers)"), p);
+        assertTrue(p.contains("augmentation: 1 copy per post, candidates from the fitted head (24 texts,"
+                + " steps=2,rows=256,lr=0.003,wd=0.01,seed=42) saved to " + out.resolve("mlm-head/mlm-head.safetensors")),
+                p);
         for (String f : List.of("teacher/config.json", "teacher/model.safetensors", "teacher/distill-finetune.json",
                 "student/model.safetensors", "baseline-student/model.safetensors", "report.html", "main-chart.png",
                 "summary.json", "metrics.jsonl", "baseline/metrics.jsonl", "teacher-run/metrics.jsonl")) {
@@ -88,11 +92,32 @@ class ClassifyCommandTest {
         assertEquals(0, again.code(), again.out() + again.err());
         assertEquals(teacherLine(p).substring(0, 90), teacherLine(again.out()).substring(0, 90),
                 "the re-run reports the cached teacher's accuracies");
+        assertTrue(again.out().contains("candidates from the fitted head (24 texts, steps=2,rows=256,lr=0.003,wd=0.01,"
+                + "seed=42) reused from"), again.out());
 
         Result other = run(args(out, "3"));
         assertEquals(1, other.code());
         assertTrue(other.err().contains("steps: cached 2, now 3") && other.err().contains("Delete " + out.resolve("teacher")),
                 other.err());
+    }
+
+    @Test
+    void refusesAnMlmHeadDirectoryWithoutAHeadBeforeTraining() throws Exception {
+        Path empty = Files.createDirectories(tmp.resolve("no-head"));
+        List<String> a = args(tmp.resolve("y"), "2");
+        a.addAll(List.of("--mlm-head", empty.toString()));
+        Result r = run(a);
+        assertEquals(1, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains(empty.resolve("mlm-head.safetensors").toString())
+                && r.err().contains("no fitted MLM head here"), r.err());
+        assertFalse(Files.exists(tmp.resolve("y/teacher")), "refused before fine-tuning the teacher");
+
+        List<String> noAugment = args(tmp.resolve("z"), "2");
+        noAugment.set(noAugment.indexOf("--augment") + 1, "0");
+        noAugment.addAll(List.of("--mlm-head", "identity"));
+        Result n = run(noAugment);
+        assertEquals(1, n.code());
+        assertTrue(n.err().contains("--mlm-head identity is given but --augment is 0"), n.err());
     }
 
     @Test

@@ -56,5 +56,55 @@ class CacheCommandTest {
         assertEquals(8, cache.k());
         String second = run(args);
         assertTrue(second.contains("(0 shards built, 2 reused)"), second);
+
+        // With hidden states: their bytes are counted in the size per position and itemised.
+        Path withHidden = tmp.resolve("hidden");
+        String[] hiddenArgs = args.clone();
+        hiddenArgs[hiddenArgs.length - 3] = withHidden.toString();
+        String[] all = java.util.Arrays.copyOf(hiddenArgs, hiddenArgs.length + 2);
+        all[hiddenArgs.length] = "--hidden-layers";
+        all[hiddenArgs.length + 1] = "0,12";
+        String third = run(all);
+        TopKCache hidden = TopKCache.open(withHidden);
+        assertEquals(List.of(0, 12), hidden.hiddenLayers());
+        assertEquals(384, hidden.hiddenDim());
+        long tokens = 0;
+        for (long e = 0; e < 30; e++) {
+            tokens += hidden.tokens(e);
+        }
+        assertEquals(cache.bytes() + 2L * 2 * 384 * tokens + sizeOfLongerHeaders(cache, hidden), hidden.bytes());
+        assertTrue(third.contains(String.format("size per position: %,.1f bytes, hidden states included",
+                (double) hidden.bytes() / hidden.positions())), third);
+        assertTrue(third.contains(String.format("hidden states [0, 12]: 2 x 384 x 2 = 1,536 bytes per token, %,d"
+                + " tokens: %,d bytes", tokens, 1536 * tokens)), third);
+        assertTrue(third.contains("from the cache (top-k and hidden states [0, 12])"), third);
+    }
+
+    /** The shard headers name the hidden layers and width, so they are a few bytes longer. */
+    private static long sizeOfLongerHeaders(TopKCache plain, TopKCache hidden) throws Exception {
+        long diff = 0;
+        for (int s = 0; s < 2; s++) {
+            String name = String.format("shard-%05d.bin", s);
+            diff += headerLength(hidden.directory().resolve(name)) - headerLength(plain.directory().resolve(name));
+        }
+        return diff;
+    }
+
+    private static long headerLength(Path shard) throws Exception {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(Files.readAllBytes(shard))
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        return (12 + b.getInt(8) + 7) & ~7;
+    }
+
+    @Test
+    void refusesHiddenLayersThatAreNotAscending() {
+        PrintStream old = System.err;
+        java.io.StringWriter err = new java.io.StringWriter();
+        CommandLine cli = new CommandLine(new DistillCli());
+        cli.setErr(new java.io.PrintWriter(err, true));
+        int code = cli.execute("cache", "--hidden-layers", "12,0", "--out", tmp.resolve("x").toString());
+        assertEquals(1, code);
+        assertTrue(err.toString().contains("--hidden-layers '12,0' must be ascending indices >= 0"), err.toString());
+        System.setErr(old);
     }
 }

@@ -9,6 +9,7 @@ import dev.distill.core.data.BatchSource;
 import dev.distill.core.data.MlmMasker;
 import dev.distill.core.data.TokenBatch;
 import dev.distill.core.data.TokenizedExample;
+import dev.distill.models.data.MaskedSet;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -67,7 +67,7 @@ class MlmCommandTest {
         assertEquals(4, cache.k());
         assertTrue(first.contains(String.format("%,d bytes for %,d masked positions", cache.bytes(), cache.positions())),
                 first);
-        assertTrue(Files.isRegularFile(out.resolve("mlm-head").resolve(HeadFitter.FILE)));
+        assertTrue(Files.isRegularFile(out.resolve("mlm-head").resolve(dev.distill.models.heads.MlmHeadFitter.FILE)));
         assertTrue(Files.isRegularFile(out.resolve("student").resolve("model.safetensors")));
         assertTrue(Files.readString(out.resolve("student").resolve("config.json")).contains("BertForMaskedLM"));
         assertTrue(Files.isRegularFile(out.resolve("report.html")));
@@ -77,16 +77,23 @@ class MlmCommandTest {
     }
 
     @Test
-    void cosineTermRunsTheTeacherOnline() throws Exception {
+    void cosineTermReplaysTheLastHiddenStateFromTheCacheOrRunsTheTeacherOnline() throws Exception {
         Path teacher = TinyTeacher.create(tmp.resolve("teacher"), 2);
-        Path out = tmp.resolve("online");
-        String text = run("mlm", "--teacher", teacher.toString(), "--corpus", corpus().toString(), "--eval-texts", "4",
-                "--head-texts", "8", "--head-steps", "2", "--head-rows", "8", "--distill-texts", "8", "--k", "4",
-                "--max-length", "16", "--steps", "2", "--batch-size", "4", "--w-cosine", "1", "--out", out.toString(),
-                "--device", "cpu");
-        assertTrue(text.contains("teacher run online for the hidden-state cosine"), text);
-        assertTrue(text.contains("5·KL_top4+other(T=1) + 2·MLM + 1·cos"), text);
-        String metrics = Files.readString(out.resolve("metrics.jsonl"));
-        assertTrue(metrics.contains("\"hidden_cosine\""), metrics);
+        Path corpus = corpus();
+        for (String from : new String[] {"cache", "teacher"}) {
+            Path out = tmp.resolve(from);
+            String text = run("mlm", "--teacher", teacher.toString(), "--corpus", corpus.toString(), "--eval-texts",
+                    "4", "--head-texts", "8", "--head-steps", "2", "--head-rows", "8", "--distill-texts", "8", "--k",
+                    "4", "--max-length", "16", "--steps", "2", "--batch-size", "4", "--w-cosine", "1",
+                    "--cosine-from", from, "--out", out.toString(), "--device", "cpu");
+            assertTrue(text.contains(from.equals("cache") ? "its last hidden states replayed from the cache"
+                    : "teacher run online for the hidden-state cosine"), text);
+            assertTrue(text.contains("5·KL_top4+other(T=1) + 2·MLM + 1·cos"), text);
+            String metrics = Files.readString(out.resolve("metrics.jsonl"));
+            assertTrue(metrics.contains("\"hidden_cosine\""), metrics);
+            TopKCache cache = TopKCache.open(out.resolve("cache"));
+            assertEquals(from.equals("cache") ? List.of(2) : List.of(), cache.hiddenLayers(), "the last of 2 layers");
+            assertEquals(from.equals("cache") ? 32 : 0, cache.hiddenDim());
+        }
     }
 }

@@ -40,6 +40,13 @@ import java.util.SplittableRandom;
  * call go through the teacher in padded batches, not one at a time. The copies depend only on
  * (seed, example index, copy), so they are reproducible. Defaults follow the paper: K = 15,
  * p_t = 0.4, N = 20.
+ *
+ * <p>The {@link MlmTeacher}'s head should be a <b>trained</b> MLM head. The paper asks BERT-base's
+ * own; the encoders available here ship without one, so {@code MlmHeadFitter} fits one on the
+ * frozen encoder (as {@code ./distill classify --augment N} does by default). The identity head
+ * ({@link MlmTeacher#identityHead}) remains an explicit fallback only: on held-out WordNet text it
+ * ranks the masked word in its top 15 for 0.2% of masked tokens against 31% for a head fitted in
+ * 40 steps ({@code FittedHeadRealTextTest}), and its candidates hardly depend on the context.
  */
 public final class TinyBertAugmenter {
 

@@ -27,12 +27,16 @@ import java.util.TreeMap;
  * A teacher for the top-k cache and for augmentation: the encoder's last hidden state at chosen
  * positions through a {@link MaskedLmHead} whose decoder is tied to the encoder's word embeddings,
  * giving vocabulary logits {@code LN(act(h·W₁ᵀ + b₁))·Eᵀ + b} only where they are needed (N, V),
- * not for every token.
+ * not for every token. It also hands the cache builder every hidden state of the forward pass;
+ * the builder keeps those the cache's fingerprint names.
  *
- * <p>The pretrained teachers available here (bge-small, MiniLM) ship without an MLM head; until
- * one is fitted, {@link #identityHead} gives a head with W₁ = I, b₁ = 0, LayerNorm 1/0, b = 0:
+ * <p>The pretrained teachers available here (bge-small, MiniLM) ship without an MLM head;
+ * {@code dev.distill.models.heads.MlmHeadFitter} fits one on the frozen encoder. {@link
+ * #identityHead} gives the untrained head it starts from, W₁ = I, b₁ = 0, LayerNorm 1/0, b = 0:
  * logits are then the similarity of LN(act(h)) to each word embedding. That is enough to measure
- * the cache's size and speed, but its distributions are not a trained MLM's.
+ * a cache's size and speed, but its distributions are not a trained MLM's (at a [MASK] it ranks
+ * the true token in its top 15 for well under 1% of held-out tokens): use it only as an explicit
+ * fallback.
  */
 public final class MlmTeacher implements TopKCacheBuilder.Teacher {
 
@@ -62,7 +66,8 @@ public final class MlmTeacher implements TopKCacheBuilder.Teacher {
     @Override
     public TopKCacheBuilder.Output run(TokenBatch batch, int[][] positions) {
         ModelOutputs out = encoder.forward(batch.withoutLabels(), false);
-        return new TopKCacheBuilder.Output(logitsAt(out.lastHiddenState(), positions), pooled ? out.pooled() : null);
+        return new TopKCacheBuilder.Output(logitsAt(out.lastHiddenState(), positions), pooled ? out.pooled() : null,
+                out.hiddenStates());
     }
 
     /** Vocabulary logits (N, V) at the given positions of a (B, T, H) hidden state, rows in order. */

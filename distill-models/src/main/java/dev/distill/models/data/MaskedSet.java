@@ -1,4 +1,4 @@
-package dev.distill.examples.mlm;
+package dev.distill.models.data;
 
 import ai.djl.ndarray.NDManager;
 import dev.distill.core.cache.CacheExample;
@@ -13,10 +13,11 @@ import java.util.List;
 import java.util.stream.IntStream;
 
 /**
- * Tokenised texts with one fixed masking each (BERT's 15%, 80/10/10, drawn from the masker's
- * seed with epoch 0 and the example's index as key): the form a teacher-output cache needs,
- * since the cached soft targets belong to exactly these masked inputs. Also an {@link EvalData}
- * over the examples sorted by length (little padding), for held-out scoring.
+ * Tokenised texts with one fixed masking each (the masker's, by default BERT's 15%, 80/10/10,
+ * drawn from the masker's seed with epoch 0 and the example's index as key): the form a
+ * teacher-output cache needs, since the cached soft targets belong to exactly these masked
+ * inputs, and what an MLM head is fitted and scored on ({@code MlmHeadFitter}). Also an
+ * {@link EvalData} over the examples sorted by length (little padding), for held-out scoring.
  */
 public final class MaskedSet implements EvalData {
 
@@ -46,6 +47,16 @@ public final class MaskedSet implements EvalData {
         this.batchSize = batchSize;
         this.byLength = IntStream.range(0, examples.size()).boxed()
                 .sorted(Comparator.comparingInt(i -> examples.get(i).length())).mapToInt(Integer::intValue).toArray();
+    }
+
+    /** Tokenises {@code texts} (unlabelled) with {@code pipeline} and masks each once. */
+    public static MaskedSet fromTexts(List<String> texts, TextPipeline pipeline, MlmMasker masker, long padId,
+            int batchSize) {
+        List<TokenizedExample> ex = new ArrayList<>(texts.size());
+        for (String t : texts) {
+            ex.add(pipeline.tokenize(dev.distill.core.data.TextExample.of(t)));
+        }
+        return new MaskedSet(ex, masker, padId, batchSize);
     }
 
     public int size() {

@@ -1,0 +1,60 @@
+package dev.distill.examples.mlm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.distill.examples.TinyTeacher;
+import dev.distill.examples.cli.DistillCli;
+import dev.distill.models.heads.MlmHeadFitter;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code ./distill mlm-head} on a tiny random teacher: fits, saves, scores both heads, reuses. */
+class MlmHeadCommandTest {
+
+    @TempDir
+    Path tmp;
+
+    private static String run(String... args) {
+        PrintStream old = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        try {
+            int code = new CommandLine(new DistillCli()).execute(args);
+            assertEquals(0, code, buf.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(old);
+        }
+        return buf.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void fitsScoresAgainstTheIdentityHeadAndReuses() throws Exception {
+        Path teacher = TinyTeacher.create(tmp.resolve("teacher"), 2);
+        Path out = tmp.resolve("head");
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        String[] words = {"river", "bank", "money", "water", "stone", "bridge", "city", "music", "winter", "game"};
+        for (int i = 0; i < 30; i++) {
+            lines.add("the " + words[i % 10] + " near the " + words[(i * 3 + 1) % 10] + " was " + words[(i * 7 + 2) % 10]
+                    + " today");
+        }
+        Path corpus = Files.write(tmp.resolve("corpus.txt"), lines);
+        String[] args = {"mlm-head", "--teacher", teacher.toString(), "--corpus", corpus.toString(), "--eval-texts", "10", "--head-texts", "16",
+            "--head-steps", "3", "--head-rows", "16", "--k", "5", "--out", out.toString(), "--device", "cpu"};
+        String first = run(args);
+        assertTrue(first.contains("MLM head fitted into " + out.resolve(MlmHeadFitter.FILE)), first);
+        assertTrue(first.contains("identity (untrained fallback)") && first.contains("content top-5"), first);
+        assertTrue(first.matches("(?s).*\\nfitted +\\d+\\.\\d% +\\d+\\.\\d% +\\d+\\.\\d% +\\d+\\.\\d%\\n.*"), first);
+        assertTrue(first.contains("augmentation candidates (first 8) for \"Hockey players skate fast"), first);
+        assertTrue(first.contains("    fitted:   ") && first.contains("    identity: "), first);
+        assertTrue(Files.isRegularFile(out.resolve(MlmHeadFitter.FILE)));
+        String second = run(args);
+        assertTrue(second.contains("MLM head reused from " + out.resolve(MlmHeadFitter.FILE)), second);
+    }
+}
