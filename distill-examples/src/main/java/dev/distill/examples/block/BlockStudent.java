@@ -1,14 +1,11 @@
 package dev.distill.examples.block;
 
-import ai.djl.Device;
-import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
-import dev.distill.core.ModelDims;
 import dev.distill.core.ModelOutputs;
 import dev.distill.core.data.TokenBatch;
 import dev.distill.core.io.TensorData;
-import dev.distill.core.train.TrainableModel;
 import dev.distill.models.encoder.Encoder;
+import dev.distill.models.train.EncoderBackedModel;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -18,7 +15,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * The trainable side of block distillation: the Transformer layers of an {@link Encoder} run by
@@ -30,23 +26,17 @@ import java.util.Objects;
  * approximate block), but the block never uses them and they are neither optimised nor saved in
  * checkpoints.
  */
-public final class BlockStudent implements TrainableModel {
+public final class BlockStudent extends EncoderBackedModel {
 
     /** The name prefix of the block's parameters. */
     public static final String LAYER_PREFIX = "encoder.layer.";
 
-    private final Encoder encoder;
-    private final NDManager manager;
     private final Map<String, Parameter> layers;
-    private final String configFingerprint;
 
     /** Wraps {@code encoder} (parameters initialised): layers trainable, embeddings frozen. */
     public BlockStudent(Encoder encoder) {
-        this.encoder = Objects.requireNonNull(encoder, "encoder");
-        if (!encoder.wordEmbeddings().isInitialized()) {
-            throw new IllegalArgumentException("the block student's parameters are not initialised; build it with"
-                    + " Students.fromConfig or load weights first");
-        }
+        super(requireInitialised(encoder, "the block student's parameters are not initialised; build it with"
+                + " Students.fromConfig or load weights first"), sha256("block|" + encoder.config()));
         Map<String, Parameter> l = new LinkedHashMap<>();
         for (Map.Entry<String, Parameter> e : encoder.namedParameters().entrySet()) {
             boolean layer = e.getKey().startsWith(LAYER_PREFIX);
@@ -60,12 +50,6 @@ public final class BlockStudent implements TrainableModel {
                     + "); give it at least one");
         }
         this.layers = Collections.unmodifiableMap(l);
-        this.manager = encoder.wordEmbeddings().getArray().getManager();
-        this.configFingerprint = sha256("block|" + encoder.config());
-    }
-
-    public Encoder encoder() {
-        return encoder;
     }
 
     /** Scalar parameters of the block (layers only). */
@@ -121,27 +105,7 @@ public final class BlockStudent implements TrainableModel {
             throw new IllegalArgumentException("block state does not fit " + encoder.config() + ": missing "
                     + missing + ", unexpected " + unexpected + "; it was saved from another block shape");
         }
-        encoder.loadState(manager, state, false); // non-strict: embeddings are not part of the state
-    }
-
-    @Override
-    public ModelDims dims() {
-        return encoder.dims();
-    }
-
-    @Override
-    public Device device() {
-        return manager.getDevice();
-    }
-
-    @Override
-    public NDManager manager() {
-        return manager;
-    }
-
-    @Override
-    public String configFingerprint() {
-        return configFingerprint;
+        encoder.loadState(manager(), state, false); // non-strict: embeddings are not part of the state
     }
 
     @Override

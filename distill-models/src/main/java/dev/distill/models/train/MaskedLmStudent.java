@@ -1,6 +1,5 @@
 package dev.distill.models.train;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -10,11 +9,9 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Embedding;
-import dev.distill.core.ModelDims;
 import dev.distill.core.ModelOutputs;
 import dev.distill.core.data.TokenBatch;
 import dev.distill.core.io.TensorData;
-import dev.distill.core.train.TrainableModel;
 import dev.distill.models.encoder.Encoder;
 import dev.distill.models.heads.MaskedLmHead;
 import java.nio.FloatBuffer;
@@ -49,13 +46,10 @@ import java.util.Objects;
  * <p>Parameters keep their Hugging Face names ({@code encoder.…}, {@code cls.predictions.…}), so
  * checkpoints load and {@link #toEncoderWithHead} exports a {@code BertForMaskedLM} directory.
  */
-public final class MaskedLmStudent implements TrainableModel {
+public final class MaskedLmStudent extends EncoderBackedModel {
 
-    private final Encoder encoder;
     private final MaskedLmHead head;
-    private final NDManager manager;
     private final Map<String, Parameter> named;
-    private final String configFingerprint;
 
     /**
      * Makes both trainable and wraps them.
@@ -65,17 +59,29 @@ public final class MaskedLmStudent implements TrainableModel {
      *     encoder's device
      */
     public MaskedLmStudent(Encoder encoder, MaskedLmHead head) {
-        this.encoder = Objects.requireNonNull(encoder, "encoder");
-        this.head = Objects.requireNonNull(head, "head");
+        super(checked(encoder, head), Fingerprints.architecture(encoder) + "|sparse-mlm-head");
+        this.head = head;
+        Map<String, Parameter> all = new LinkedHashMap<>(encoder.namedParameters());
+        for (Parameter p : head.parameters()) {
+            all.put(p.getName(), p);
+        }
+        this.named = Collections.unmodifiableMap(all);
+        encoder.setTrainable(true);
+        for (Parameter p : head.parameters()) {
+            p.getArray().setRequiresGradient(true);
+        }
+    }
+
+    /** {@code encoder} once it and {@code head} passed the constructor's checks. */
+    private static Encoder checked(Encoder encoder, MaskedLmHead head) {
+        Objects.requireNonNull(encoder, "encoder");
+        Objects.requireNonNull(head, "head");
         if (encoder.head().isPresent()) {
             throw new IllegalArgumentException("the encoder already has a " + encoder.head().get().architecture()
                     + " head; build it without a head and pass the MaskedLmHead here");
         }
-        if (!encoder.wordEmbeddings().isInitialized()) {
-            throw new IllegalArgumentException("the student's parameters are not initialised; build it with Students"
-                    + " or call initializeWeights first");
-        }
-        Map<String, Parameter> all = new LinkedHashMap<>(encoder.namedParameters());
+        requireInitialised(encoder, "the student's parameters are not initialised; build it with Students"
+                + " or call initializeWeights first");
         for (Parameter p : head.parameters()) {
             if (!p.isInitialized()) {
                 throw new IllegalArgumentException("head parameter " + p.getName() + " is not initialised");
@@ -84,18 +90,7 @@ public final class MaskedLmStudent implements TrainableModel {
                 throw new IllegalArgumentException("head bias " + p.getShape() + " does not fit the vocabulary "
                         + encoder.config().vocabSize());
             }
-            all.put(p.getName(), p);
         }
-        this.named = Collections.unmodifiableMap(all);
-        encoder.setTrainable(true);
-        for (Parameter p : head.parameters()) {
-            p.getArray().setRequiresGradient(true);
-        }
-        this.manager = encoder.wordEmbeddings().getArray().getManager();
-        this.configFingerprint = Fingerprints.architecture(encoder) + "|sparse-mlm-head";
-    }
-
-    public Encoder encoder() {
         return encoder;
     }
 
@@ -176,7 +171,7 @@ public final class MaskedLmStudent implements TrainableModel {
             throw new IllegalArgumentException("cannot load the masked-LM head: " + problems
                     + "; the state was saved from another head or vocabulary");
         }
-        encoder.loadState(manager, enc, true);
+        encoder.loadState(manager(), enc, true);
         for (Parameter p : head.parameters()) {
             p.getArray().set(FloatBuffer.wrap(state.get(p.getName()).toFloats()));
         }
@@ -191,26 +186,6 @@ public final class MaskedLmStudent implements TrainableModel {
         e.initializeWeights(target, 0);
         e.loadState(target, stateDict(), true);
         return e;
-    }
-
-    @Override
-    public ModelDims dims() {
-        return encoder.dims();
-    }
-
-    @Override
-    public Device device() {
-        return manager.getDevice();
-    }
-
-    @Override
-    public NDManager manager() {
-        return manager;
-    }
-
-    @Override
-    public String configFingerprint() {
-        return configFingerprint;
     }
 
     @Override
