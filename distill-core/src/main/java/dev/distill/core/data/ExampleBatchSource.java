@@ -16,15 +16,13 @@ import java.util.Objects;
  * masked for masked-LM training ({@link MlmMasker}, reproducible from seed, epoch and example).
  * Its position is exact, so a resumed run sees the same batches as an uninterrupted one.
  */
-public final class ExampleBatchSource implements BatchSource {
+public final class ExampleBatchSource extends BucketedBatchSource {
 
     private final List<TokenizedExample> examples;
-    private final BucketBatcher batcher;
     private final Collator collator;
     private final LabelKind labels;
     private final MlmMasker masker;
     private final String fingerprint;
-    private BucketBatcher.Batches iterator;
 
     /**
      * @param examples the data set (never modified)
@@ -36,23 +34,18 @@ public final class ExampleBatchSource implements BatchSource {
      */
     public ExampleBatchSource(List<TokenizedExample> examples, int batchSize, LabelKind labels, MlmMasker masker,
             long padId, long seed) {
+        super(lengths(examples), batchSize, seed);
         this.examples = List.copyOf(examples);
-        int[] lengths = new int[this.examples.size()];
-        for (int i = 0; i < lengths.length; i++) {
-            lengths[i] = this.examples.get(i).length();
-        }
-        this.batcher = new BucketBatcher(lengths, batchSize, 50, false, seed);
         this.collator = new Collator(padId);
         this.labels = Objects.requireNonNull(labels, "labels");
         this.masker = masker;
         this.fingerprint = fingerprint(this.examples, batchSize, labels, masker != null, padId, seed);
-        this.iterator = batcher.iterator(DataCursor.START);
     }
 
     @Override
     public TokenBatch next(NDManager manager) {
-        DataCursor at = iterator.cursor();
-        int[] rows = iterator.next();
+        DataCursor at = cursor();
+        int[] rows = nextRows();
         List<TokenizedExample> batch = new ArrayList<>(rows.length);
         for (int r : rows) {
             batch.add(examples.get(r));
@@ -65,22 +58,6 @@ public final class ExampleBatchSource implements BatchSource {
             masked.add(masker.mask(examples.get(r), r, at.epoch()));
         }
         return collator.collateMasked(batch, masked, manager);
-    }
-
-    @Override
-    public Position position() {
-        DataCursor c = iterator.cursor();
-        return new Position(c.epoch(), c.batch());
-    }
-
-    @Override
-    public void seek(Position position) {
-        iterator = batcher.iterator(new DataCursor(position.epoch(), Math.toIntExact(position.batchInEpoch())));
-    }
-
-    @Override
-    public long batchesPerEpoch() {
-        return batcher.epoch(0).size();
     }
 
     @Override

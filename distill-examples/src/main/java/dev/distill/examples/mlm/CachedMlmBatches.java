@@ -1,9 +1,7 @@
 package dev.distill.examples.mlm;
 
 import ai.djl.ndarray.NDManager;
-import dev.distill.core.data.BatchSource;
-import dev.distill.core.data.BucketBatcher;
-import dev.distill.core.data.DataCursor;
+import dev.distill.core.data.BucketedBatchSource;
 import dev.distill.core.data.TokenBatch;
 import dev.distill.core.loss.StepContext;
 import dev.distill.models.data.MaskedSet;
@@ -20,29 +18,22 @@ import java.util.Objects;
  * remembers which examples its latest batch holds, so a {@code CachedTopKSource} can look their
  * top-k targets up ({@link #examplesOf}).
  */
-public final class CachedMlmBatches implements BatchSource {
+public final class CachedMlmBatches extends BucketedBatchSource {
 
     private final MaskedSet set;
-    private final BucketBatcher batcher;
     private final String fingerprint;
-    private BucketBatcher.Batches iterator;
     private TokenBatch last;
     private long[] lastRows;
 
     public CachedMlmBatches(MaskedSet set, int batchSize, long seed) {
-        this.set = Objects.requireNonNull(set, "set");
-        int[] lengths = new int[set.size()];
-        for (int i = 0; i < lengths.length; i++) {
-            lengths[i] = set.examples().get(i).length();
-        }
-        this.batcher = new BucketBatcher(lengths, batchSize, 50, false, seed);
-        this.iterator = batcher.iterator(DataCursor.START);
+        super(lengths(Objects.requireNonNull(set, "set").examples()), batchSize, seed);
+        this.set = set;
         this.fingerprint = fingerprint(set, batchSize, seed);
     }
 
     @Override
     public TokenBatch next(NDManager manager) {
-        int[] rows = iterator.next();
+        int[] rows = nextRows();
         TokenBatch b = set.collate(rows, manager);
         last = b;
         lastRows = new long[rows.length];
@@ -68,22 +59,6 @@ public final class CachedMlmBatches implements BatchSource {
     /** {@link #examplesOf} for a loss's step context. */
     public long[] examplesOf(StepContext ctx) {
         return examplesOf(ctx.batch());
-    }
-
-    @Override
-    public Position position() {
-        DataCursor c = iterator.cursor();
-        return new Position(c.epoch(), c.batch());
-    }
-
-    @Override
-    public void seek(Position position) {
-        iterator = batcher.iterator(new DataCursor(position.epoch(), Math.toIntExact(position.batchInEpoch())));
-    }
-
-    @Override
-    public long batchesPerEpoch() {
-        return batcher.epoch(0).size();
     }
 
     @Override
