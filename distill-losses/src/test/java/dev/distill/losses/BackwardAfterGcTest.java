@@ -7,16 +7,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
-import dev.distill.core.loss.DistillationLoss;
-import dev.distill.core.loss.StepContext;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -27,25 +22,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@code div(float)}: the T² factor, the temperature, the weights of a weighted sum, a mean's
  * count) would otherwise be read from freed memory.
  */
-class BackwardAfterGcTest {
-
-    private static NDManager root;
-    private static Map<String, NDArray> all;
-
-    @BeforeAll
-    static void load() {
-        root = NDManager.newBaseManager();
-        all = Fixtures.all(root);
-    }
-
-    @AfterAll
-    static void close() {
-        root.close();
-    }
-
-    static Stream<Fixtures.Case> cases() {
-        return Fixtures.cases().stream();
-    }
+class BackwardAfterGcTest extends FixtureTestBase {
 
     private static List<ByteBuffer> churn() throws InterruptedException {
         for (int i = 0; i < 3; i++) {
@@ -70,17 +47,15 @@ class BackwardAfterGcTest {
                 copy.attach(m);
                 in.put(k, copy);
             });
-            DistillationLoss loss = Fixtures.loss(c, in, DataType.FLOAT32);
-            StepContext ctx = Fixtures.context(in, m);
-            Map<String, NDArray> targets = Fixtures.prepare(loss, in, ctx, m, c.grads());
+            Fixtures.Prepared f = Fixtures.prepared(c, in, DataType.FLOAT32, m);
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                NDArray total = loss.compute(ctx).total();
+                NDArray total = f.loss().compute(f.ctx()).total();
                 List<ByteBuffer> garbage = disturb ? churn() : List.of();
                 gc.backward(total);
                 garbage.size();
             }
             Map<String, float[]> out = new LinkedHashMap<>();
-            targets.forEach((k, a) -> out.put(k, a.getGradient().toFloatArray()));
+            f.targets().forEach((k, a) -> out.put(k, a.getGradient().toFloatArray()));
             return out;
         }
     }

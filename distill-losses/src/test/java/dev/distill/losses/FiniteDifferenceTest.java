@@ -8,15 +8,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
 import dev.distill.core.loss.DistillationLoss;
-import dev.distill.core.loss.StepContext;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -26,58 +22,36 @@ import org.junit.jupiter.params.provider.MethodSource;
  * coordinates with a non-zero gradient and a few random ones (often in padding, where both must be
  * 0) are checked (up to 3 and 2): |(L(x + h) − L(x − h)) / 2h − ∂L/∂x| ≤ 1e−6·(1 + |∂L/∂x|), h = 1e−6.
  */
-class FiniteDifferenceTest {
+class FiniteDifferenceTest extends FixtureTestBase {
 
     private static final double H = 1e-6;
     private static final double TOL = 1e-6;
-
-    private static NDManager root;
-    private static Map<String, NDArray> all;
-
-    @BeforeAll
-    static void load() {
-        root = NDManager.newBaseManager();
-        all = Fixtures.all(root);
-    }
-
-    @AfterAll
-    static void close() {
-        root.close();
-    }
-
-    static Stream<Fixtures.Case> cases() {
-        return Fixtures.cases().stream();
-    }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void gradientsMatchFiniteDifferences(Fixtures.Case c) {
         try (NDManager m = root.newSubManager()) {
-            Map<String, NDArray> in = Fixtures.inputs(all, c, DataType.FLOAT64);
-            in.values().forEach(a -> a.attach(m));
-            DistillationLoss loss = Fixtures.loss(c, in, DataType.FLOAT64);
-            StepContext ctx = Fixtures.context(in, m);
-            Map<String, NDArray> targets = Fixtures.prepare(loss, in, ctx, m, c.grads());
+            Fixtures.Prepared f = Fixtures.prepared(all, c, DataType.FLOAT64, m);
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                gc.backward(loss.compute(ctx).total());
+                gc.backward(f.loss().compute(f.ctx()).total());
             }
             Map<String, double[]> analytic = new LinkedHashMap<>();
-            targets.forEach((k, a) -> analytic.put(k, a.getGradient().toType(DataType.FLOAT64, false).toDoubleArray()));
+            f.targets().forEach((k, a) -> analytic.put(k, a.getGradient().toType(DataType.FLOAT64, false).toDoubleArray()));
             Random rnd = new Random(c.name().hashCode());
             int checked = 0;
             for (Map.Entry<String, double[]> e : analytic.entrySet()) {
                 String key = e.getKey();
                 double[] g = e.getValue();
-                double[] x0 = (key.startsWith("proj.") ? in.get(key) : targets.get(key)).toDoubleArray();
+                double[] x0 = (key.startsWith("proj.") ? f.in().get(key) : f.targets().get(key)).toDoubleArray();
                 for (int i : coordinates(g, rnd)) {
-                    double plus = evaluate(loss, in, key, x0, i, H, m);
-                    double minus = evaluate(loss, in, key, x0, i, -H, m);
+                    double plus = evaluate(f.loss(), f.in(), key, x0, i, H, m);
+                    double minus = evaluate(f.loss(), f.in(), key, x0, i, -H, m);
                     double fd = (plus - minus) / (2 * H);
                     assertTrue(Math.abs(fd - g[i]) <= TOL * (1 + Math.abs(g[i])), c.name() + ": d/d" + key + "[" + i
                             + "] autograd " + g[i] + " vs finite difference " + fd);
                     checked++;
                 }
-                evaluate(loss, in, key, x0, 0, 0, m); // restore
+                evaluate(f.loss(), f.in(), key, x0, 0, 0, m); // restore
             }
             assertTrue(checked > 0, "nothing was checked");
         }

@@ -244,6 +244,26 @@ final class Fixtures {
     }
 
     /**
+     * One case made ready in a manager: its inputs, its loss (initialised by {@link #prepare}),
+     * the step context and the arrays whose gradients the case checks, by fixture key.
+     */
+    record Prepared(Map<String, NDArray> in, DistillationLoss loss, StepContext ctx, Map<String, NDArray> targets) {}
+
+    /** Case {@code c} with its inputs in {@code floatType}, attached to {@code manager}, made ready. */
+    static Prepared prepared(Map<String, NDArray> all, Case c, DataType floatType, NDManager manager) {
+        Map<String, NDArray> in = inputs(all, c, floatType);
+        in.values().forEach(a -> a.attach(manager));
+        return prepared(c, in, floatType, manager);
+    }
+
+    /** Case {@code c} made ready on inputs already in {@code manager}; the projection is {@code floatType}. */
+    static Prepared prepared(Case c, Map<String, NDArray> in, DataType floatType, NDManager manager) {
+        DistillationLoss loss = loss(c, in, floatType);
+        StepContext ctx = context(in, manager);
+        return new Prepared(in, loss, ctx, prepare(loss, in, ctx, manager, c.grads()));
+    }
+
+    /**
      * Initializes the loss, copies the fixture's projection into every projection it made, and
      * returns the arrays whose gradients the case checks, by fixture key.
      */

@@ -9,13 +9,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
-import dev.distill.core.loss.DistillationLoss;
 import dev.distill.core.loss.LossOutput;
-import dev.distill.core.loss.StepContext;
-import java.util.Map;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -24,41 +18,19 @@ import org.junit.jupiter.params.provider.MethodSource;
  * projection W) within 1e-4, computed by the Java code in float32 on the fixture's float32
  * inputs; the references were computed in float64 on the same values.
  */
-class LossFixturesTest {
+class LossFixturesTest extends FixtureTestBase {
 
     static final double VALUE_TOL = 1e-5;
     static final double GRAD_TOL = 1e-4;
-
-    private static NDManager root;
-    private static Map<String, NDArray> all;
-
-    @BeforeAll
-    static void load() {
-        root = NDManager.newBaseManager();
-        all = Fixtures.all(root);
-    }
-
-    @AfterAll
-    static void close() {
-        root.close();
-    }
-
-    static Stream<Fixtures.Case> cases() {
-        return Fixtures.cases().stream();
-    }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void matchesPyTorch(Fixtures.Case c) {
         try (NDManager m = root.newSubManager()) {
-            Map<String, NDArray> in = Fixtures.inputs(all, c, DataType.FLOAT32);
-            in.values().forEach(a -> a.attach(m));
-            DistillationLoss loss = Fixtures.loss(c, in, DataType.FLOAT32);
-            StepContext ctx = Fixtures.context(in, m);
-            Map<String, NDArray> targets = Fixtures.prepare(loss, in, ctx, m, c.grads());
+            Fixtures.Prepared f = Fixtures.prepared(all, c, DataType.FLOAT32, m);
             LossOutput out;
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                out = loss.compute(ctx);
+                out = f.loss().compute(f.ctx());
                 gc.backward(out.total());
             }
             double expected = all.get(c.name() + "/loss").getDouble();
@@ -70,7 +42,7 @@ class LossFixturesTest {
             }
             for (String key : c.grads()) {
                 double[] want = all.get(c.name() + "/grad/" + key).toDoubleArray();
-                double[] got = targets.get(key).getGradient().toType(DataType.FLOAT64, false).toDoubleArray();
+                double[] got = f.targets().get(key).getGradient().toType(DataType.FLOAT64, false).toDoubleArray();
                 assertEquals(want.length, got.length, key);
                 double worst = 0;
                 int at = -1;

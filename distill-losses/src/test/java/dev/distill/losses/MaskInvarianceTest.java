@@ -15,8 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -27,21 +25,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * leaves the loss unchanged. The positions are found from the fixture's mask and labels, in this
  * test, along every sequence axis of every array (both query and key axes of attention scores).
  */
-class MaskInvarianceTest {
-
-    private static NDManager root;
-    private static Map<String, NDArray> all;
-
-    @BeforeAll
-    static void load() {
-        root = NDManager.newBaseManager();
-        all = Fixtures.all(root);
-    }
-
-    @AfterAll
-    static void close() {
-        root.close();
-    }
+class MaskInvarianceTest extends FixtureTestBase {
 
     /** Cases whose loss must ignore padding: everything except ALL positions and per-example heads. */
     static Stream<Fixtures.Case> maskedCases() {
