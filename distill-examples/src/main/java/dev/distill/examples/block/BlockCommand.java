@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
-import dev.distill.core.Devices;
 import dev.distill.core.data.GaussianInputs;
 import dev.distill.core.data.StsData;
 import dev.distill.core.data.TokenBatch;
@@ -13,6 +12,7 @@ import dev.distill.core.eval.Evaluation;
 import dev.distill.core.train.DistillationTrainer;
 import dev.distill.core.train.TrainerConfig;
 import dev.distill.core.train.TrainingResult;
+import dev.distill.examples.cli.DeviceOption;
 import dev.distill.examples.common.UnlabelledCorpus;
 import dev.distill.examples.report.ReportWriter;
 import dev.distill.examples.report.RunSummary;
@@ -39,6 +39,7 @@ import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -141,8 +142,8 @@ public final class BlockCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "runs/block", description = "Run directory; an existing run resumes (default: ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--device", defaultValue = "auto", paramLabel = "cpu|gpu|auto", description = "Device (default: ${DEFAULT-VALUE}).")
-    String device;
+    @Mixin
+    DeviceOption device;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed for inputs and initialisation (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -155,7 +156,7 @@ public final class BlockCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--teacher-layers, --student-layers, --heads, --head-size, --ffn,"
                     + " --steps and --batch-size must be positive, --real-sentences ≥ 0 and --stats-texts ≥ 2");
         }
-        Device dev = Devices.parse(device);
+        Device dev = device.device();
         long start = System.nanoTime();
         try (LoadedModel loaded = ModelLoader.load(teacherName, dev, 128);
                 NDManager studentManager = NDManager.newBaseManager(dev)) {

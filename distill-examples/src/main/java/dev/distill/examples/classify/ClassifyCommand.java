@@ -3,7 +3,6 @@ package dev.distill.examples.classify;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import dev.distill.core.Devices;
 import dev.distill.core.data.ExampleBatchSource;
 import dev.distill.core.data.LabelKind;
 import dev.distill.core.data.TextExample;
@@ -14,6 +13,7 @@ import dev.distill.core.loss.DistillationLoss;
 import dev.distill.core.train.DistillationTrainer;
 import dev.distill.core.train.TrainerConfig;
 import dev.distill.core.train.TrainingResult;
+import dev.distill.examples.cli.DeviceOption;
 import dev.distill.examples.common.ExampleEvalData;
 import dev.distill.examples.common.FittedMlmHead;
 import dev.distill.examples.common.FineTunedModel;
@@ -55,6 +55,7 @@ import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -180,8 +181,8 @@ public final class ClassifyCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "runs/classify", description = "Run directory; an existing run resumes (default: ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--device", defaultValue = "auto", paramLabel = "cpu|gpu|auto", description = "Device (default: ${DEFAULT-VALUE}).")
-    String device;
+    @Mixin
+    DeviceOption device;
 
     @Option(names = "--teacher-precision", defaultValue = "fp32", paramLabel = "fp32|fp16", converter = TeacherPrecision.class,
             description = "The distilling teacher's compute type; fp16 halves its memory, faster on a GPU only "
@@ -199,7 +200,7 @@ public final class ClassifyCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         validate();
         FineTunedModel.checkSettings(out.resolve("teacher"), teacherSettings());
-        Device dev = Devices.parse(device);
+        Device dev = device.device();
         try (LoadedModel pretrained = ModelLoader.load(teacherName, dev, maxLength);
                 NDManager teacherManager = NDManager.newBaseManager(dev);
                 NDManager studentManager = NDManager.newBaseManager(dev);

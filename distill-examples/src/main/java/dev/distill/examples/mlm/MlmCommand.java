@@ -4,7 +4,6 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.ndarray.types.DataType;
-import dev.distill.core.Devices;
 import dev.distill.core.cache.CacheFingerprint;
 import dev.distill.core.cache.CacheReplayTeacher;
 import dev.distill.core.cache.TopKCache;
@@ -15,6 +14,7 @@ import dev.distill.core.train.DistillationTrainer;
 import dev.distill.core.train.FrozenTeacher;
 import dev.distill.core.train.TrainerConfig;
 import dev.distill.core.train.TrainingResult;
+import dev.distill.examples.cli.DeviceOption;
 import dev.distill.examples.cli.ProgressBar;
 import dev.distill.examples.common.UnlabelledCorpus;
 import dev.distill.examples.report.ReportWriter;
@@ -48,6 +48,7 @@ import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -164,8 +165,8 @@ public final class MlmCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "runs/mlm", description = "Run directory; an existing run resumes and reuses its head and cache (default: ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--device", defaultValue = "auto", paramLabel = "cpu|gpu|auto", description = "Device (default: ${DEFAULT-VALUE}).")
-    String device;
+    @Mixin
+    DeviceOption device;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed for the corpus split, masking and data order (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -184,7 +185,7 @@ public final class MlmCommand implements Callable<Integer> {
                     + " tail's mass at another temperature cannot be derived from the cached temperature-1"
                     + " probabilities; use --tail renormalize for T != 1");
         }
-        Device dev = Devices.parse(device);
+        Device dev = device.device();
         long t0 = System.nanoTime();
         Map<String, Double> seconds = new LinkedHashMap<>();
         try (LoadedModel loaded = ModelLoader.load(teacherName, dev, 128);

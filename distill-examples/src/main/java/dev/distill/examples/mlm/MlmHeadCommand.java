@@ -2,8 +2,8 @@ package dev.distill.examples.mlm;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
-import dev.distill.core.Devices;
 import dev.distill.core.data.MlmMasker;
+import dev.distill.examples.cli.DeviceOption;
 import dev.distill.examples.common.FittedMlmHead;
 import dev.distill.examples.common.UnlabelledCorpus;
 import dev.distill.models.LoadedModel;
@@ -23,6 +23,7 @@ import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -89,8 +90,8 @@ public final class MlmHeadCommand implements Callable<Integer> {
             description = "Sentence whose augmentation candidates are printed (default: ${DEFAULT-VALUE}).")
     String sample;
 
-    @Option(names = "--device", defaultValue = "auto", paramLabel = "cpu|gpu|auto", description = "Device (default: ${DEFAULT-VALUE}).")
-    String device;
+    @Mixin
+    DeviceOption device;
 
     @Option(names = "--seed", defaultValue = "42", description = "Corpus shuffle, masking and fit (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -101,7 +102,7 @@ public final class MlmHeadCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--eval-texts (" + evalTexts + ") and --k (" + k + ") must be positive");
         }
         FittedMlmHead spec = new FittedMlmHead(headTexts, headSteps, headRows, headLr, maxLength, seed);
-        Device dev = Devices.parse(device);
+        Device dev = device.device();
         long t0 = System.nanoTime();
         try (LoadedModel loaded = ModelLoader.load(teacherName, dev, 128);
                 TextTokenizer tok = loaded.tokenizer().withMaxLength(maxLength);

@@ -2,7 +2,6 @@ package dev.distill.examples.qa;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
-import dev.distill.core.Devices;
 import dev.distill.core.data.ErrorPolicy;
 import dev.distill.core.data.ExampleBatchSource;
 import dev.distill.core.data.LabelKind;
@@ -12,6 +11,7 @@ import dev.distill.core.data.SquadReader;
 import dev.distill.core.data.TokenizedExample;
 import dev.distill.core.train.TrainerConfig;
 import dev.distill.core.train.TrainingResult;
+import dev.distill.examples.cli.DeviceOption;
 import dev.distill.examples.common.FineTunedModel;
 import dev.distill.examples.report.ReportWriter;
 import dev.distill.examples.report.RunSummary;
@@ -42,6 +42,7 @@ import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -134,8 +135,8 @@ public final class QaCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "runs/qa", description = "Run directory; an existing run resumes (default: ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--device", defaultValue = "auto", paramLabel = "cpu|gpu|auto", description = "Device (default: ${DEFAULT-VALUE}).")
-    String device;
+    @Mixin
+    DeviceOption device;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed for sampling, data order, initialisation and dropout (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -150,7 +151,7 @@ public final class QaCommand implements Callable<Integer> {
                     + " WordNet QA demo");
         }
         FineTunedModel.checkSettings(out.resolve("teacher"), teacherSettings());
-        Device dev = Devices.parse(device);
+        Device dev = device.device();
         try (LoadedModel pretrained = ModelLoader.load(teacherName, dev, maxLength);
                 NDManager teacherManager = NDManager.newBaseManager(dev);
                 NDManager studentManager = NDManager.newBaseManager(dev)) {
