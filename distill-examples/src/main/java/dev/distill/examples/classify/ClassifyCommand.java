@@ -487,20 +487,8 @@ public final class ClassifyCommand implements Callable<Integer> {
     }
 
     private TrainerConfig trainerConfig(long n, float lr, Device dev) {
-        return TrainerConfig.builder()
-                .setSteps(n)
-                .optLearningRate(lr)
-                .optWarmupFraction(0.1)
-                .optSchedule(TrainerConfig.Schedule.LINEAR)
-                .optWeightDecay(0.01f)
-                .optClipNorm(1.0f)
-                .optLogInterval(5)
-                .optEvalInterval(evalEvery)
-                .optCheckpointInterval(Math.max(20, n / 2))
-                .optKeepLast(1)
-                .optSeed(seed)
-                .optDevices(dev, dev)
-                .build();
+        return FineTunedModel.trainerConfig(n, lr, evalEvery, seed, dev).optLogInterval(5)
+                .optCheckpointInterval(Math.max(20, n / 2)).build();
     }
 
     private ExampleBatchSource batches(List<TokenizedExample> examples, long padId) {

@@ -1,5 +1,6 @@
 package dev.distill.examples.common;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
@@ -40,6 +41,26 @@ public final class FineTunedModel {
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
 
     private FineTunedModel() {}
+
+    /**
+     * The trainer settings that classify and qa use for the fine-tuned teacher and for the student
+     * after it: 10% warm-up then linear decay, weight decay 0.01, gradients clipped at norm 1, the
+     * last checkpoint kept, model and teacher on {@code device}. The caller adds the log and
+     * checkpoint intervals.
+     */
+    public static TrainerConfig.Builder trainerConfig(long steps, float lr, long evalEvery, long seed, Device device) {
+        return TrainerConfig.builder()
+                .setSteps(steps)
+                .optLearningRate(lr)
+                .optWarmupFraction(0.1)
+                .optSchedule(TrainerConfig.Schedule.LINEAR)
+                .optWeightDecay(0.01f)
+                .optClipNorm(1.0f)
+                .optEvalInterval(evalEvery)
+                .optKeepLast(1)
+                .optSeed(seed)
+                .optDevices(device, device);
+    }
 
     /**
      * Supervised training through the distillation trainer with no teacher ({@link NoTeacher}):
