@@ -17,7 +17,7 @@ import dev.distill.examples.cli.DeviceOption;
 import dev.distill.examples.common.ExampleEvalData;
 import dev.distill.examples.common.FittedMlmHead;
 import dev.distill.examples.common.FineTunedModel;
-import dev.distill.examples.common.TeacherPrecision;
+import dev.distill.examples.common.FineTunedTeacherPrecision;
 import dev.distill.examples.common.UnlabelledCorpus;
 import dev.distill.examples.report.ReportWriter;
 import dev.distill.examples.report.RunSummary;
@@ -184,10 +184,8 @@ public final class ClassifyCommand implements Callable<Integer> {
     @Mixin
     DeviceOption device;
 
-    @Option(names = "--teacher-precision", defaultValue = "fp32", paramLabel = "fp32|fp16", converter = TeacherPrecision.class,
-            description = "The distilling teacher's compute type; fp16 halves its memory, faster on a GPU only "
-                    + "(fine-tuning stays float32) (default: ${DEFAULT-VALUE}).")
-    DataType teacherPrecision;
+    @Mixin
+    FineTunedTeacherPrecision teacherPrecision;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed for the split, data order, initialisation and dropout (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -244,7 +242,7 @@ public final class ClassifyCommand implements Callable<Integer> {
                 FineTunedModel.dropCheckpoints(out.resolve("teacher-run"));
             }
             double teacherMinutes = (System.nanoTime() - start) / 60e9;
-            EncoderTeacher frozen = EncoderTeacher.of(teacher, teacherPrecision);
+            EncoderTeacher frozen = EncoderTeacher.of(teacher, teacherPrecision.precision());
 
             // 2. The training data of the student and the baseline (optionally augmented).
             List<TokenizedExample> studentTrain = augment > 0

@@ -12,6 +12,7 @@ import dev.distill.core.data.TokenizedExample;
 import dev.distill.core.train.TrainerConfig;
 import dev.distill.core.train.TrainingResult;
 import dev.distill.examples.cli.DeviceOption;
+import dev.distill.examples.common.FineTunedTeacherPrecision;
 import dev.distill.examples.common.FineTunedModel;
 import dev.distill.examples.report.ReportWriter;
 import dev.distill.examples.report.RunSummary;
@@ -138,6 +139,9 @@ public final class QaCommand implements Callable<Integer> {
     @Mixin
     DeviceOption device;
 
+    @Mixin
+    FineTunedTeacherPrecision teacherPrecision;
+
     @Option(names = "--seed", defaultValue = "42", description = "Seed for sampling, data order, initialisation and dropout (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -218,7 +222,7 @@ public final class QaCommand implements Callable<Integer> {
                     new SpanQaHead(teacher.config()), studentManager, seed);
             EncoderStudent student = new EncoderStudent(studentEncoder);
             TrainerConfig config = trainerConfig(steps, learningRate, dev);
-            QaDistillationTrainer trainer = new QaDistillationTrainer(new EncoderTeacher(teacher), student, config,
+            QaDistillationTrainer trainer = new QaDistillationTrainer(EncoderTeacher.of(teacher, teacherPrecision.precision()), student, config,
                     alphaCe, alphaTask, temperature);
             trainer.setEvaluator(devEval);
             start = System.nanoTime();

@@ -108,7 +108,7 @@ class DistillCliTest {
 
     @Test
     void teacherPrecisionIsCheckedBeforeAnythingLoads() {
-        for (String cmd : new String[] {"embeddings", "classify"}) {
+        for (String cmd : new String[] {"embeddings", "classify", "qa"}) {
             Run help = run(cmd, "--help");
             assertTrue(help.out().contains("--teacher-precision=fp32|fp16") && help.out().contains("(default: fp32)"),
                     help.out());
