@@ -116,9 +116,10 @@ public final class EmbeddingsCommand implements Callable<Integer> {
     double wAttention;
 
     @Option(names = "--layer-map", defaultValue = "auto", paramLabel = "auto|uniform|<g1,g2,...>",
-            description = {"Teacher layer g(m) compared with student layer m (1-based teacher outputs). auto: for a pruned",
-                    "--student-init the teacher layer each student layer was cut from (its pruning.json), else",
-                    "TinyBERT's uniform g(m) = m*N/M (default: ${DEFAULT-VALUE})."})
+            description = {"Teacher layer g(m) compared with student layer m (1-based teacher outputs). auto: the output of",
+                    "the teacher layer each student layer was copied or pruned from (six-layer: 1,3,5,7,9; a pruned",
+                    "--student-init: its pruning.json), the last student layer always with the teacher's last;",
+                    "other students: TinyBERT's uniform g(m) = m*N/M (default: ${DEFAULT-VALUE})."})
     String layerMap;
 
     @Option(names = "--projection-init", defaultValue = "auto", paramLabel = "auto|random",
@@ -149,7 +150,10 @@ public final class EmbeddingsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        layerMapping(Optional.empty(), Integer.MAX_VALUE); // refuse a malformed --layer-map before any work
+        String map = layerMap.trim().toLowerCase(Locale.ROOT);
+        if (!map.equals("auto") && !map.equals("uniform")) {
+            explicitLayerMap(); // refuse a malformed --layer-map before any work
+        }
         projectionInitializer(Optional.empty(), null, null);
         if (wCosine == 0 && wSimilarity == 0 && wHidden == 0 && wEmbedding == 0 && wAttention == 0) {
             throw new IllegalArgumentException("every loss weight (--w-cosine, --w-similarity, --w-hidden,"
@@ -181,8 +185,9 @@ public final class EmbeddingsCommand implements Callable<Integer> {
             Optional<PruneOrigin> origin = studentInit == null ? Optional.empty() : PruneOrigin.read(studentInit);
             LayerMapping mapping = layerMapping(origin, tc.numLayers());
             Initializer projectionStart = projectionInitializer(origin, tc, studentEncoder.config());
-            LOG.info("layer mapping {}; projections start {}", mapping,
-                    projectionStart == null ? "random" : "as the pruned channel selection");
+            LOG.info("layer mapping {}; {}", mapping, tc.hiddenSize() == studentEncoder.config().hiddenSize()
+                    ? "no projections (equal widths)" : projectionStart == null ? "projections start random"
+                    : "projections start as the pruned channel selection");
             // Terms of weight 0 are left out, so they cost nothing (not even a forward of the term).
             WeightedSumLoss.Builder terms = WeightedSumLoss.builder();
             addTerm(terms, "pooled_cosine", wCosine, () -> hiddenLoss(HiddenStateLoss.builder().optName("pooled_cosine")
@@ -270,18 +275,40 @@ public final class EmbeddingsCommand implements Callable<Integer> {
         return (projectionStart == null ? b : b.optProjectionInitializer(projectionStart)).build();
     }
 
-    /** {@code --layer-map}: explicit list, uniform, or (auto) the pruned origin's layers when there is one. */
+    /**
+     * {@code --layer-map}: an explicit list, uniform, or (auto) aligned with where the student's
+     * layers came from: for a student copied or pruned from the teacher (every other layer, or a
+     * pruned directory's {@code pruning.json}), layer m is compared with the output of the teacher
+     * layer it was made from, g(m) = source(m) + 1, except the last, which is compared with the
+     * teacher's last output (the one the sentence embedding is pooled from), g(M) = N. A student
+     * of unknown origin gets TinyBERT's uniform g.
+     */
     private LayerMapping layerMapping(Optional<PruneOrigin> origin, int teacherLayers) {
         String v = layerMap.trim().toLowerCase(Locale.ROOT);
         if (v.equals("uniform")) {
             return LayerMapping.uniform();
         }
         if (v.equals("auto")) {
-            return origin.filter(o -> o.teacherLayers() == teacherLayers)
-                    .map(o -> LayerMapping.explicit(o.layerMapping())).orElse(LayerMapping.uniform());
+            int[] sources = origin.filter(o -> o.teacherLayers() == teacherLayers).map(PruneOrigin::layers)
+                    .orElse(studentInit == null && student == StudentKind.SIX_LAYER
+                            ? Students.everyOtherLayerSources(teacherLayers) : null);
+            return sources == null ? LayerMapping.uniform() : LayerMapping.explicit(sourceAligned(sources, teacherLayers));
         }
+        return explicitLayerMap();
+    }
+
+    /** g(m) = source(m) + 1 for m < M (1-based teacher outputs), g(M) = N. */
+    static int[] sourceAligned(int[] sources, int teacherLayers) {
+        int[] g = new int[sources.length];
+        for (int m = 0; m < sources.length; m++) {
+            g[m] = m == sources.length - 1 ? teacherLayers : sources[m] + 1;
+        }
+        return g;
+    }
+
+    private LayerMapping explicitLayerMap() {
         try {
-            return LayerMapping.explicit(Students.parseLayers(v));
+            return LayerMapping.explicit(Students.parseLayers(layerMap.trim()));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--layer-map '" + layerMap + "' is not auto, uniform or a list of"
                     + " increasing 1-based teacher layers such as 3,6,9,12: " + e.getMessage(), e);

@@ -78,12 +78,20 @@ public final class Students {
 
     /** Layers 0, 2, 4, … of the teacher: half its depth (rounded up), DistilBERT's initialisation. */
     public static Encoder everyOtherLayer(Encoder teacher, Head head, NDManager manager, long seed) {
-        int n = (teacher.config().numLayers() + 1) / 2;
+        return fromTeacherLayers(teacher, everyOtherLayerSources(teacher.config().numLayers()), head, manager, seed);
+    }
+
+    /** The teacher layers {@link #everyOtherLayer} copies: 0, 2, 4, … below {@code teacherLayers}. */
+    public static int[] everyOtherLayerSources(int teacherLayers) {
+        if (teacherLayers <= 0) {
+            throw new IllegalArgumentException("teacherLayers (" + teacherLayers + ") must be positive");
+        }
+        int n = (teacherLayers + 1) / 2;
         int[] layers = new int[n];
         for (int i = 0; i < n; i++) {
             layers[i] = 2 * i;
         }
-        return fromTeacherLayers(teacher, layers, head, manager, seed);
+        return layers;
     }
 
 
