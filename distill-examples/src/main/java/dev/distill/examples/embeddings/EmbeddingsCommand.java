@@ -154,7 +154,10 @@ public final class EmbeddingsCommand implements Callable<Integer> {
         if (!map.equals("auto") && !map.equals("uniform")) {
             explicitLayerMap(); // refuse a malformed --layer-map before any work
         }
-        projectionInitializer(Optional.empty(), null, null);
+        String init = projectionInit.trim().toLowerCase(Locale.ROOT);
+        if (!init.equals("auto") && !init.equals("random")) {
+            throw new IllegalArgumentException("--projection-init '" + projectionInit + "' must be auto or random");
+        }
         if (wCosine == 0 && wSimilarity == 0 && wHidden == 0 && wEmbedding == 0 && wAttention == 0) {
             throw new IllegalArgumentException("every loss weight (--w-cosine, --w-similarity, --w-hidden,"
                     + " --w-embedding, --w-attention) is 0; give at least one a positive weight");
@@ -183,6 +186,11 @@ public final class EmbeddingsCommand implements Callable<Integer> {
                     teacherEncoder.parameterCount(), studentEncoder.parameterCount(), studentEncoder.config());
 
             Optional<PruneOrigin> origin = studentInit == null ? Optional.empty() : PruneOrigin.read(studentInit);
+            origin.filter(o -> o.teacherLayers() != tc.numLayers() || o.teacherHidden() != tc.hiddenSize())
+                    .ifPresent(o -> LOG.warn("{} was pruned from a teacher of {} layers x {}, not this one ({} x {});"
+                            + " it is ignored: the student starts with the uniform mapping and random projections",
+                            studentInit.resolve(PruneOrigin.FILE), o.teacherLayers(), o.teacherHidden(),
+                            tc.numLayers(), tc.hiddenSize()));
             LayerMapping mapping = layerMapping(origin, tc.numLayers());
             Initializer projectionStart = projectionInitializer(origin, tc, studentEncoder.config());
             LOG.info("layer mapping {}; {}", mapping, tc.hiddenSize() == studentEncoder.config().hiddenSize()
@@ -318,12 +326,8 @@ public final class EmbeddingsCommand implements Callable<Integer> {
     /** {@code --projection-init}: null for random, or the pruned channel selection. */
     private Initializer projectionInitializer(Optional<PruneOrigin> origin, EncoderConfig teacher,
             EncoderConfig student) {
-        String v = projectionInit.trim().toLowerCase(Locale.ROOT);
-        if (v.equals("random")) {
+        if (projectionInit.trim().equalsIgnoreCase("random")) {
             return null;
-        }
-        if (!v.equals("auto")) {
-            throw new IllegalArgumentException("--projection-init '" + projectionInit + "' must be auto or random");
         }
         return origin.filter(o -> o.teacherHidden() == teacher.hiddenSize()
                         && o.channels().length == student.hiddenSize() && o.teacherHidden() != o.channels().length)

@@ -18,9 +18,8 @@ import java.util.Optional;
  * {@value #FILE} so that distillation can start aligned with the teacher:
  *
  * <ul>
- *   <li>a layer mapping that compares student layer m with the output of the teacher layer it was
- *       cut from, g(m) = {@code layers[m-1] + 1} ({@link #layerMapping()}), instead of a uniform
- *       g that would ask a copy of teacher layer 8 to reproduce teacher layer 3;
+ *   <li>which teacher layer each student layer was cut from ({@link #layers()}), so a layer
+ *       mapping can compare student layer m with that layer's output instead of a uniform g;
  *   <li>projections W (student width → teacher width) that start as the channel selection:
  *       W[c_i][i] = 1 for the kept teacher channel c_i of student channel i, 0 elsewhere
  *       ({@link #selectionMatrix()}); the hidden-state and pooled losses then start from what
@@ -49,18 +48,6 @@ public record PruneOrigin(int teacherLayers, int teacherHidden, int[] layers, in
     public static PruneOrigin of(PrunePlan plan) {
         return new PruneOrigin(plan.teacher().numLayers(), plan.teacher().hiddenSize(), plan.layers(),
                 plan.channels());
-    }
-
-    /**
-     * g(m) for m = 1..M as 1-based teacher layers: the output of the teacher layer each student
-     * layer was cut from ({@code layers[m-1] + 1}), for {@code LayerMapping.explicit}.
-     */
-    public int[] layerMapping() {
-        int[] g = new int[layers.length];
-        for (int m = 0; m < layers.length; m++) {
-            g[m] = layers[m] + 1;
-        }
-        return g;
     }
 
     /**

@@ -380,7 +380,8 @@ class PrunerTest {
                 ImportanceScore.CONTRIBUTION, new int[] {0, 2});
         Encoder student = Pruner.apply(teacher, plan, manager);
         PruneOrigin origin = new Pruner.Result(student, plan, null, ImportanceScore.CONTRIBUTION).origin();
-        assertArrayEquals(new int[] {1, 3}, origin.layerMapping()); // g(m) = kept teacher layer + 1, 1-based
+        assertArrayEquals(new int[] {0, 2}, origin.layers());
+        assertArrayEquals(plan.channels(), origin.channels());
         // W·e_student = e_teacher on the kept channels, 0 on the dropped ones, for every word embedding
         float[] w = origin.selectionMatrix();
         float[] te = teacher.namedParameters().get("embeddings.word_embeddings.weight").getArray().toFloatArray();
