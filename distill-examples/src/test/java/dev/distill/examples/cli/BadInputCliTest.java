@@ -109,11 +109,14 @@ class BadInputCliTest {
         return "-1";
     }
 
-    /** {@code command args} parsed by a fresh command line; the subcommand's spec, values set. */
+    /** One command line, re-parsed per case (picocli resets every option before a parse). */
+    private static final CommandLine PARSER = DistillCli.commandLine();
+
+    /** {@code command args} parsed; the subcommand's spec with its values set. */
     private static CommandSpec parsed(String command, List<String> args) {
         List<String> all = new ArrayList<>(List.of(command));
         all.addAll(args);
-        return DistillCli.commandLine().parseArgs(all.toArray(String[]::new)).subcommand().commandSpec();
+        return PARSER.parseArgs(all.toArray(String[]::new)).subcommand().commandSpec();
     }
 
     /**
@@ -294,6 +297,41 @@ class BadInputCliTest {
             release.countDown();
             holder.get(30, TimeUnit.SECONDS);
         }
+    }
+
+    /**
+     * End to end through the real preflight on a tiny teacher: a run is made, the same command again
+     * says the run is finished and trains nothing, --resume never refuses it, and the run
+     * directory (now ours) is accepted while a foreign one is not.
+     */
+    @Test
+    void aFinishedRunSaysSoAndTrainsNothing() throws Exception {
+        Path teacher = TinyTeacher.create(tmp.resolve("teacher"), 2);
+        Path out = tmp.resolve("run");
+        List<String> args = new ArrayList<>(List.of("block", "--teacher", teacher.toString(), "--heads", "2",
+                "--head-size", "8", "--ffn", "16", "--steps", "4", "--batch-size", "2", "--seq-length", "8",
+                "--min-length", "3", "--baseline-batches", "2", "--eval-batches", "1", "--real-sentences", "0",
+                "--eval-every", "0", "--out", out.toString(), "--device", "cpu"));
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+        try (PrintStream capture = new PrintStream(errBytes, true, StandardCharsets.UTF_8)) {
+            System.setErr(capture);
+            Run first = run(args.toArray(String[]::new));
+            assertEquals(0, first.code(), first.err());
+            errBytes.reset();
+            Run second = run(args.toArray(String[]::new));
+            assertEquals(0, second.code(), second.err());
+            String said = errBytes.toString(StandardCharsets.UTF_8);
+            assertTrue(said.contains("run directory " + out + " holds a finished run (all 4 steps are done): nothing"
+                    + " was trained"), said);
+        } finally {
+            System.setErr(oldErr);
+        }
+        assertTrue(Files.isRegularFile(out.resolve(RunLock.FILE)));
+        args.addAll(List.of("--resume", "never"));
+        Run never = run(args.toArray(String[]::new));
+        assertEquals(2, never.code());
+        assertTrue(never.error().startsWith("--resume never: --out " + out + " already holds a run ("), never.err());
     }
 
     // ------------------------------------------------------------------ input files
