@@ -46,7 +46,12 @@ final class InputFiles {
             if (in.keywords().contains(text.toLowerCase(Locale.ROOT))) {
                 continue;
             }
-            String problem = problem(Path.of(text), in);
+            String problem;
+            try {
+                problem = problem(Path.of(text), in);
+            } catch (java.nio.file.InvalidPathException e) {
+                problem = "is not a valid path (" + e.getReason() + ")";
+            }
             if (problem != null) {
                 String alt = in.keywords().isEmpty() ? "" : ", or one of " + String.join(", ", in.keywords());
                 throw new CommandLine.ParameterException(spec.commandLine(),
