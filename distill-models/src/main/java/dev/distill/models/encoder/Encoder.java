@@ -424,6 +424,8 @@ public final class Encoder extends AbstractBlock {
             throw new IllegalArgumentException("sequence length " + len + " exceeds maxPositions "
                     + config.maxPositions() + "; truncate inputs to at most " + config.maxPositions() + " tokens");
         }
+        // before anything is allocated: a batch whose activations cannot fit is refused with the estimate
+        MemoryEstimate.requireForward(config, ids.getShape().get(0), len, dataType().getNumOfBytes(), ids.getDevice());
         NDManager m = ids.getManager();
         Device device = wordEmbeddings.getArray().getDevice();
         if (!ids.getDevice().equals(device)) {
@@ -469,13 +471,13 @@ public final class Encoder extends AbstractBlock {
             throw new IllegalArgumentException("hidden states are " + hidden.getDataType() + " but the weights are "
                     + dataType() + "; they must match: convert the inputs with toType(" + dataType() + ", false)");
         }
+        MemoryEstimate.requireForward(config, s.get(0), s.get(1), dataType().getNumOfBytes(), hidden.getDevice());
         return forwardLayers(hidden, attentionMask, training);
     }
 
     private ModelOutputs forwardLayers(NDArray x, NDArray mask, boolean training) {
         int bsz = Math.toIntExact(x.getShape().get(0));
         int len = Math.toIntExact(x.getShape().get(1));
-        MemoryEstimate.requireForward(config, bsz, len, x.getDataType().getNumOfBytes(), x.getDevice());
         // (B, 1, 1, T): 0 on real keys, -10000 on padding, broadcast over heads and queries; in the
         // activations' type, or a float32 mask would promote float16 scores to float32
         NDArray additiveMask = mask.toType(x.getDataType(), false).neg().add(1f)

@@ -30,18 +30,18 @@ public final class MemoryEstimate {
 
     /** Bytes of the encoder's float32 weights: {@code 4 · parameterCount()} (saturates at Long.MAX_VALUE). */
     public static long parameterBytes(EncoderConfig c) {
-        return mul(4, parameterCount(c));
+        return times(4, parameterCount(c));
     }
 
     /** {@link EncoderConfig#parameterCount()}, saturating instead of overflowing. */
     static long parameterCount(EncoderConfig c) {
-        return add(embeddingParameters(c), mul(c.numLayers(), layerParameters(c)));
+        return plus(embeddingParameters(c), times(c.numLayers(), layerParameters(c)));
     }
 
     /** Word, position and type embeddings and their LayerNorm: {@code (V + P + T_v)·H + 2H}. */
     private static long embeddingParameters(EncoderConfig c) {
         long h = c.hiddenSize();
-        return add(mul((long) c.vocabSize() + c.maxPositions() + c.typeVocabSize(), h), 2 * h);
+        return plus(times((long) c.vocabSize() + c.maxPositions() + c.typeVocabSize(), h), 2 * h);
     }
 
     /** One layer: Q, K, V, attention output, two LayerNorms, the two feed-forward matrices. */
@@ -49,9 +49,9 @@ public final class MemoryEstimate {
         long h = c.hiddenSize();
         long a = c.allHeadSize();
         long f = c.intermediateSize();
-        long attention = add(mul(3, add(mul(h, a), a)), add(mul(a, h), h));
-        long ffn = add(add(mul(h, f), f), add(mul(f, h), h));
-        return add(add(attention, ffn), 4 * h);
+        long attention = plus(times(3, plus(times(h, a), a)), plus(times(a, h), h));
+        long ffn = plus(plus(times(h, f), f), plus(times(f, h), h));
+        return plus(plus(attention, ffn), 4 * h);
     }
 
     /**
@@ -61,11 +61,11 @@ public final class MemoryEstimate {
      * @param bytesPerElement 4 for float32, 2 for float16
      */
     public static long forwardBytes(EncoderConfig c, long batch, long seq, int bytesPerElement) {
-        long bt = mul(batch, seq);
-        long hidden = mul(c.numLayers() + 1L, mul(bt, c.hiddenSize()));
-        long attention = mul(2L * c.numHeads(), mul(batch, mul(seq, seq)));
-        long perLayer = add(attention, add(mul(3, mul(bt, c.allHeadSize())), mul(bt, c.intermediateSize())));
-        return mul(bytesPerElement, add(hidden, mul(c.numLayers(), perLayer)));
+        long bt = times(batch, seq);
+        long hidden = times(c.numLayers() + 1L, times(bt, c.hiddenSize()));
+        long attention = times(2L * c.numHeads(), times(batch, times(seq, seq)));
+        long perLayer = plus(attention, plus(times(3, times(bt, c.allHeadSize())), times(bt, c.intermediateSize())));
+        return times(bytesPerElement, plus(hidden, times(c.numLayers(), perLayer)));
     }
 
     /**
@@ -74,7 +74,7 @@ public final class MemoryEstimate {
      * pass's activations.
      */
     public static long trainingBytes(EncoderConfig c, long batch, long seq) {
-        return add(mul(4, parameterBytes(c)), forwardBytes(c, batch, seq, 4));
+        return plus(times(4, parameterBytes(c)), forwardBytes(c, batch, seq, 4));
     }
 
     /**
@@ -114,7 +114,7 @@ public final class MemoryEstimate {
                     + " least %s as float32 (embeddings %s, %d layers of %s), more than the %s of memory of %s;"
                     + " check these values against the model's weights", source, c.numLayers(), c.hiddenSize(),
                     c.intermediateSize(), c.vocabSize(), c.maxPositions(), count(parameterCount(c)), format(need),
-                    format(mul(4, embeddingParameters(c))), c.numLayers(), format(mul(4, layerParameters(c))),
+                    format(times(4, embeddingParameters(c))), c.numLayers(), format(times(4, layerParameters(c))),
                     format(have), deviceName(device)));
         }
     }
@@ -182,7 +182,7 @@ public final class MemoryEstimate {
         return device == null || !device.isGpu() ? "this machine" : "GPU " + device.getDeviceId();
     }
 
-    private static long mul(long a, long b) {
+    private static long times(long a, long b) {
         try {
             return Math.multiplyExact(a, b);
         } catch (ArithmeticException e) {
@@ -190,7 +190,7 @@ public final class MemoryEstimate {
         }
     }
 
-    private static long add(long a, long b) {
+    private static long plus(long a, long b) {
         try {
             return Math.addExact(a, b);
         } catch (ArithmeticException e) {
