@@ -1,3 +1,5 @@
+// Over the ~400-line guideline (about 440): one reader for the whole tokenizer.json format, so every
+// rule that keeps a file away from a native abort is in one place, with its message.
 package dev.distill.models.tokenizer;
 
 import com.google.gson.Gson;

@@ -177,4 +177,16 @@ class ModelDirectoryRefusalTest {
         Files.writeString(file, "", StandardCharsets.UTF_8);
         assertTrue(refusal(dir).contains("1_Pooling/config.json: is empty"));
     }
+
+    @Test
+    void shardIndexNamingAMissingShard() throws Exception {
+        Path dir = copy("sharded");
+        Files.move(dir.resolve("model.safetensors"), dir.resolve("model-00001-of-00001.safetensors"));
+        Files.writeString(dir.resolve("model.safetensors.index.json"), "{\"weight_map\": {\"a\": \"model-00001-of-00001"
+                + ".safetensors\", \"b\": \"model-00002-of-00002.safetensors\"}}", StandardCharsets.UTF_8);
+        assertTrue(refusal(dir).contains("model.safetensors.index.json: names shard \"model-00002-of-00002.safetensors\","
+                + " which is not a file in"));
+        Files.writeString(dir.resolve("model.safetensors.index.json"), "{\"weight_map\": ", StandardCharsets.UTF_8);
+        assertTrue(refusal(dir).contains("model.safetensors.index.json: is not valid JSON"));
+    }
 }
