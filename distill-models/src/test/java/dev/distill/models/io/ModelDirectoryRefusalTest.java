@@ -189,4 +189,13 @@ class ModelDirectoryRefusalTest {
         Files.writeString(dir.resolve("model.safetensors.index.json"), "{\"weight_map\": ", StandardCharsets.UTF_8);
         assertTrue(refusal(dir).contains("model.safetensors.index.json: is not valid JSON"));
     }
+
+    @Test
+    void configJsonWithASyntaxErrorIsOneLine() throws Exception {
+        Path dir = copy("config");
+        Files.writeString(dir.resolve("config.json"), "{\"model_type\": bert}", StandardCharsets.UTF_8);
+        String m = refusal(dir); // Gson's own message spans two lines and suggests lenient parsing
+        assertTrue(m.contains("config.json: is not valid JSON: malformed JSON at line 1 column 16 path $.model_type"), m);
+        assertFalse(m.contains("LENIENT"), m);
+    }
 }
