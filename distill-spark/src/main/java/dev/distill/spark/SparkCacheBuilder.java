@@ -335,6 +335,7 @@ public final class SparkCacheBuilder {
             return this;
         }
 
+        /** Checks the settings (positive sizes, ascending hidden layers) and makes the builder. */
         public SparkCacheBuilder build() {
             if (k < 1 || examplesPerShard < 1 || batchSize < 1 || partitions < 0) {
                 throw new IllegalArgumentException("k (" + k + "), examples per shard (" + examplesPerShard

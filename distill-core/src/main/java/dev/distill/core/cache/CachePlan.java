@@ -96,34 +96,42 @@ public final class CachePlan implements Serializable {
                 hiddenDim);
     }
 
+    /** The cache directory. */
     public Path directory() {
         return Path.of(dir);
     }
 
+    /** What the cache is computed from; every shard header carries it. */
     public CacheFingerprint fingerprint() {
         return fingerprint;
     }
 
+    /** Examples in the whole cache. */
     public long numExamples() {
         return numExamples;
     }
 
+    /** Examples per shard file (the last shard may hold fewer). */
     public int examplesPerShard() {
         return examplesPerShard;
     }
 
+    /** V, the width of the teacher's logits. */
     public int vocabSize() {
         return vocabSize;
     }
 
+    /** Width of the stored pooled embedding, 0 for none. */
     public int pooledDim() {
         return pooledDim;
     }
 
+    /** Width of the stored hidden states, 0 when the fingerprint names no hidden layers. */
     public int hiddenDim() {
         return hiddenDim;
     }
 
+    /** Shard files in the cache: ceil(numExamples / examplesPerShard). */
     public int numShards() {
         return (int) ((numExamples + examplesPerShard - 1) / examplesPerShard);
     }

@@ -23,6 +23,7 @@ public final class ComputedShard {
         this.writer = writer;
     }
 
+    /** The shard's index in the cache. */
     public int shard() {
         return shard;
     }
