@@ -259,18 +259,32 @@ public final class OnnxExporter {
             String wName = g.floats(module + ".weight.T", new long[] {w.in, w.out}, w.w);
             y = g.node("MatMul", s + "MatMul", List.of(x, wName));
         } else {
-            Int8Weights q = Int8Weights.quantize(w.w, w.in, w.out);
-            String wq = g.int8s(module + ".weight.T_quantized", new long[] {w.in, w.out}, q.values());
-            String wScale = g.floats(module + ".weight.T_scale", new long[] {w.out}, q.scales());
-            String wZero = g.int8s(module + ".weight.T_zero_point", new long[0], new byte[] {0});
-            String[] xq = g.node("DynamicQuantizeLinear", s + "DynamicQuantizeLinear", List.of(x), 3);
-            String acc = g.node("MatMulInteger", s + "MatMulInteger", List.of(xq[0], wq, xq[2], wZero));
-            String f = g.node("Cast", s + "Cast", List.of(acc), OnnxGraphBuilder.Attr.i("to", OnnxGraphBuilder.FLOAT));
-            String scale = g.node("Mul", s + "Mul_scale", List.of(xq[1], wScale));
-            y = g.node("Mul", s + "MatMul", List.of(f, scale));
+            y = int8MatMul(g, x, module, w.w, w.in, w.out, s);
         }
         String b = g.floats(module + ".bias", new long[] {bias.length}, bias);
         return g.node("Add", s + "Add", List.of(y, b));
+    }
+
+    /**
+     * {@code y ≈ x·W} with W int8 per output channel and x quantised to uint8 at run time:
+     * {@code (x_q, s_x, z_x) = DynamicQuantizeLinear(x)}, {@code y = float(MatMulInteger(x_q, W_q, z_x, 0))
+     * · (s_x · s_j)}. Per element, with x̂ = s_x·(x_q − z_x) and Ŵ = s_j·W_q, the error is
+     * {@code |x̂Ŵ − xW| ≤ Σ_i (|x_i|·s_j/2 + |W_ij|·s_x + s_x·s_j/2)} (x's error is at most one step
+     * s_x when its extreme saturates after the zero point is rounded, else half a step).
+     *
+     * @param w row-major [in, out]
+     * @return the name of the float output (before any bias)
+     */
+    static String int8MatMul(OnnxGraphBuilder g, String x, String module, float[] w, int in, int out, String scope) {
+        Int8Weights q = Int8Weights.quantize(w, in, out);
+        String wq = g.int8s(module + ".weight.T_quantized", new long[] {in, out}, q.values());
+        String wScale = g.floats(module + ".weight.T_scale", new long[] {out}, q.scales());
+        String wZero = g.int8s(module + ".weight.T_zero_point", new long[0], new byte[] {0});
+        String[] xq = g.node("DynamicQuantizeLinear", scope + "DynamicQuantizeLinear", List.of(x), 3);
+        String acc = g.node("MatMulInteger", scope + "MatMulInteger", List.of(xq[0], wq, xq[2], wZero));
+        String f = g.node("Cast", scope + "Cast", List.of(acc), OnnxGraphBuilder.Attr.i("to", OnnxGraphBuilder.FLOAT));
+        String scale = g.node("Mul", scope + "Mul_scale", List.of(xq[1], wScale));
+        return g.node("Mul", scope + "MatMul", List.of(f, scale));
     }
 
     private String activation(String x, String scope) {
