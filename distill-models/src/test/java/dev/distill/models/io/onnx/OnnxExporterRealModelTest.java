@@ -5,11 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.nn.Parameter;
-import ai.djl.training.GradientCollector;
 import dev.distill.core.ModelOutputs;
 import dev.distill.core.Scalars;
 import dev.distill.core.data.TokenBatch;
@@ -18,7 +15,6 @@ import dev.distill.models.LoadedModel;
 import dev.distill.models.ModelLoader;
 import dev.distill.models.encoder.Encoder;
 import dev.distill.models.encoder.Pooling;
-import dev.distill.models.encoder.Students;
 import dev.distill.models.heads.ClassificationHead;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,13 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class OnnxExporterRealModelTest {
 
-    static final List<String> SENTENCES = List.of(
-            "A man is playing a guitar on the street corner.",
-            "The central bank raised interest rates by a quarter of a percentage point on Wednesday.",
-            "Two dogs are running through a field of tall grass.",
-            "Ok.",
-            "Photosynthesis converts light energy into chemical energy stored in glucose.",
-            "What time does the last train to the airport leave?");
+    static final List<String> SENTENCES = TrainedStudent.SENTENCES;
 
     static LoadedModel teacher;
 
@@ -115,12 +105,8 @@ class OnnxExporterRealModelTest {
     @Test
     void trainedStudentWithMeanPoolingHeadAndExternalDataMatches() throws Exception {
         try (NDManager m = NDManager.newBaseManager()) {
-            Encoder copied = Students.fromTeacherLayers(teacher.encoder(), new int[] {0, 5, 11},
-                    new ClassificationHead(teacher.encoder().config(), List.of("a", "b", "c"), false), m, 3);
-            Encoder student = new Encoder(copied.config(), Pooling.MEAN, new ClassificationHead(copied.config(),
-                    List.of("a", "b", "c"), false));
-            student.loadState(m, copied.stateDict(), true);
-            train(student, m);
+            Encoder student = TrainedStudent.build(teacher, Pooling.MEAN,
+                    new ClassificationHead(teacher.encoder().config(), List.of("a", "b", "c"), false), m);
             Path file = tmp.resolve("student.onnx");
             // threshold 0: every weight goes to student.onnx.data (ONNX external data)
             assertParity(student, "student", 0);
@@ -128,27 +114,5 @@ class OnnxExporterRealModelTest {
                     "weights were not written as external data");
             assertTrue(Files.size(file) < 200_000, "the graph file should hold no weights");
         }
-    }
-
-    /** Five SGD steps pulling the student's last hidden state toward the teacher's (MSE), so its weights are trained ones. */
-    private static void train(Encoder student, NDManager m) {
-        student.setTrainable(true);
-        for (int step = 0; step < 5; step++) {
-            try (NDManager s = m.newSubManager()) {
-                TokenBatch batch = teacher.tokenizer().batch(SENTENCES, s);
-                NDArray target = teacher.encoder().forward(batch, false).lastHiddenState();
-                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                    ModelOutputs o = student.forward(batch, true);
-                    NDArray loss = o.lastHiddenState().sub(target).square().mean().add(o.logits().square().mean());
-                    gc.backward(loss);
-                }
-                for (Parameter p : student.namedParameters().values()) {
-                    NDArray w = p.getArray();
-                    w.subi(Scalars.mul(w.getGradient(), 0.05f));
-                    w.getGradient().subi(w.getGradient());
-                }
-            }
-        }
-        student.setTrainable(false);
     }
 }
