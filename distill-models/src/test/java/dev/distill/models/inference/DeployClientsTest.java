@@ -84,6 +84,28 @@ class DeployClientsTest {
     }
 
     @Test
+    void springAiTransformersEmbeddingModelMatchesDistill() throws Exception {
+        // docs/deploy.md, Spring AI (mean pooling only; it does not normalise)
+        org.springframework.ai.transformers.TransformersEmbeddingModel model =
+                new org.springframework.ai.transformers.TransformersEmbeddingModel();
+        model.setModelResource(dir.resolve("model.onnx").toUri().toString());
+        model.setTokenizerResource(dir.resolve("tokenizer.json").toUri().toString());
+        model.setDisableCaching(true);
+        model.afterPropertiesSet();
+        List<float[]> v = model.embed(TrainedStudent.SENTENCES);
+        for (float[] x : v) {
+            double n = 0;
+            for (float f : x) {
+                n += f * f;
+            }
+            for (int k = 0; k < x.length; k++) {
+                x[k] /= (float) Math.sqrt(n);
+            }
+        }
+        assertClose(reference(), v, 1e-4, "Spring AI (L2-normalised)");
+    }
+
+    @Test
     void djlPredictorOverDistillsEncoderMatches() throws Exception {
         // docs/deploy.md, DJL (distill's encoder on the PyTorch engine)
         try (LoadedModel loaded = ModelLoader.load(dir.toString(), Device.cpu(), 512);
