@@ -112,20 +112,13 @@ public final class HfDirectory {
             boolean encoderParam = !headNames.contains(e.getKey()) || e.getKey().startsWith("pooler.");
             tensors.put(prefixed && encoderParam ? BERT_PREFIX + e.getKey() : e.getKey(), e.getValue());
         }
-        boolean zeroPooler = !state.containsKey(POOLER_WEIGHT);
-        if (zeroPooler) {
+        if (!state.containsKey(POOLER_WEIGHT)) {
             int h = c.hiddenSize();
             String p = prefixed ? BERT_PREFIX : "";
             tensors.put(p + POOLER_WEIGHT, TensorData.ofFloats(new long[] {h, h}, new float[h * h]));
             tensors.put(p + "pooler.dense.bias", TensorData.ofFloats(new long[] {h}, new float[h]));
         }
-        String details = String.format(java.util.Locale.ROOT, "%s, %d layers, hidden %d, %d heads, FFN %d, %,d parameters;"
-                + " %s pooling, L2-normalised embeddings.%s", config.task().architectures().isEmpty() ? "BertModel"
-                : config.task().architectures().get(0), c.numLayers(), c.hiddenSize(), c.numHeads(), c.intermediateSize(),
-                encoder.parameterCount(), encoder.pooling().name().toLowerCase(java.util.Locale.ROOT),
-                zeroPooler ? " BERT's pooler is written as zeros (this model was not trained with one), so"
-                        + " `pooler_output` is 0: use the sentence-transformers pipeline, or `last_hidden_state` with"
-                        + " the pooling of `1_Pooling/config.json` then L2 normalisation." : "");
+        String details = describe(encoder);
         try {
             Files.createDirectories(dir.toAbsolutePath().getParent());
             AtomicFiles.replaceDirectory(dir, tmp -> {
@@ -140,6 +133,23 @@ public final class HfDirectory {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write model directory " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * What the model card says about the model itself: architecture, shape, parameters, pooling,
+     * and what {@code pooler_output} holds.
+     */
+    public static String describe(Encoder encoder) {
+        EncoderConfig c = encoder.config();
+        HfConfig.TaskHead task = taskOf(encoder);
+        boolean zeroPooler = !encoder.namedParameters().containsKey(POOLER_WEIGHT);
+        return String.format(java.util.Locale.ROOT, "%s, %d layers, hidden %d, %d heads, FFN %d, %,d parameters;"
+                + " %s pooling, L2-normalised embeddings.%s", task.architectures().isEmpty() ? "BertModel"
+                : task.architectures().get(0), c.numLayers(), c.hiddenSize(), c.numHeads(), c.intermediateSize(),
+                encoder.parameterCount(), encoder.pooling().name().toLowerCase(java.util.Locale.ROOT),
+                zeroPooler ? " BERT's pooler is written as zeros (this model was not trained with one), so"
+                        + " `pooler_output` is 0: use the sentence-transformers pipeline, or `last_hidden_state` with"
+                        + " the pooling of `1_Pooling/config.json` then L2 normalisation." : "");
     }
 
     private static HfConfig.TaskHead taskOf(Encoder encoder) {
