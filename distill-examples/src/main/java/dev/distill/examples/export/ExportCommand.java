@@ -246,8 +246,9 @@ public final class ExportCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "%-36s %8s %8s %7s %12s %9s%n", "model", "STS mean", "pooled", "lost",
                 "sentences/s", "speed");
         for (Row r : rows) {
+            double lost = ref - r.mean();
             System.out.printf(Locale.ROOT, "%-36s %8.2f %8.2f %7.2f %12.1f %8.2fx%n", r.name(), r.mean(), r.pooled(),
-                    ref - r.mean(), r.sentencesPerSecond(), r.sentencesPerSecond() / speedRef);
+                    Math.abs(lost) < 0.005 ? 0.0 : lost, r.sentencesPerSecond(), r.sentencesPerSecond() / speedRef);
         }
         System.out.println("STS: Spearman x100 of cosine vs gold on SemEval STS 2012+2013 test; 'lost' = distill's encoder"
                 + " minus the row; speed relative to the second row, tokenisation included, measured one after the"
