@@ -93,8 +93,9 @@ class ExportCommandTest {
         assertEquals(2, rows.size());
         double distill = rows.get(0).getAsJsonObject().get("sts_mean").getAsDouble();
         double onnx = rows.get(1).getAsJsonObject().get("sts_mean").getAsDouble();
-        // the same weights in two runtimes (max difference ~1e-6): the same ranking, so the same Spearman
-        assertEquals(distill, onnx, 1e-9, "fp32 ONNX must score what distill's encoder scores");
+        // the same weights in two runtimes (max difference ~1e-6): the same ranking up to near-ties
+        // (bge-small over all 5,358 pairs: 71.1535 vs 71.1538)
+        assertEquals(distill, onnx, 0.05, "fp32 ONNX must score what distill's encoder scores");
         assertEquals("mean", report.get("pooling").getAsString());
     }
 
