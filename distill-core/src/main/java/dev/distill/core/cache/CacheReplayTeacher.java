@@ -81,7 +81,11 @@ public final class CacheReplayTeacher implements FrozenTeacher {
                 + (layers.isEmpty() ? "" : ":hidden=" + layers);
     }
 
-    /** The cache this teacher replays. */
+    /**
+     * The cache this teacher replays.
+     *
+     * @return the cache
+     */
     public TopKCache cache() {
         return cache;
     }
