@@ -11,6 +11,7 @@ public final class OnnxFormatException extends IOException {
 
     private static final long serialVersionUID = 1L;
 
+    /** Byte offset where reading failed. */
     private final long offset;
 
     /**
@@ -25,7 +26,11 @@ public final class OnnxFormatException extends IOException {
         this.offset = offset;
     }
 
-    /** Byte offset from the start of the file where reading failed. */
+    /**
+     * Byte offset from the start of the file where reading failed.
+     *
+     * @return the offset
+     */
     public long offset() {
         return offset;
     }
