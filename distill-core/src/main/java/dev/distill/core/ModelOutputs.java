@@ -73,29 +73,17 @@ public record ModelOutputs(
         values = values == null ? List.of() : List.copyOf(values);
     }
 
-    /**
-     * Number of Transformer layers L (the embedding output is not a layer).
-     *
-     * @return L
-     */
+    /** {@return number of Transformer layers L (the embedding output is not a layer)} */
     public int numLayers() {
         return attentionScores.size();
     }
 
-    /**
-     * The last layer's output (B, T, H), what Hugging Face calls {@code last_hidden_state}.
-     *
-     * @return {@code hiddenStates.get(L)}
-     */
+    /** {@return the last layer's output (B, T, H), what Hugging Face calls {@code last_hidden_state}} */
     public NDArray lastHiddenState() {
         return hiddenStates.get(hiddenStates.size() - 1);
     }
 
-    /**
-     * The embedding-layer output (B, T, H).
-     *
-     * @return {@code hiddenStates.get(0)}
-     */
+    /** {@return the embedding-layer output (B, T, H)} */
     public NDArray embeddingOutput() {
         return hiddenStates.get(0);
     }

@@ -90,11 +90,7 @@ public final class SoftTargetLoss implements DistillationLoss {
         return Ops.temperedLogSoftmax(logits, temperature, -1, null).exp();
     }
 
-    /**
-     * The name this loss reports its value under.
-     *
-     * @return the name
-     */
+    /** {@return the name this loss reports its value under} */
     public String name() {
         return name;
     }

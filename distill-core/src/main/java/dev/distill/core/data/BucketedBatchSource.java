@@ -37,11 +37,7 @@ public abstract class BucketedBatchSource implements BatchSource {
         return lengths;
     }
 
-    /**
-     * Where the batch {@link #nextRows} returns next stands.
-     *
-     * @return the cursor
-     */
+    /** {@return where the batch {@link #nextRows} returns next stands} */
     protected final DataCursor cursor() {
         return iterator.cursor();
     }

@@ -74,11 +74,7 @@ public abstract class RecordStream<T> implements Iterator<T>, AutoCloseable {
         return policy;
     }
 
-    /**
-     * Records left out so far under {@link ErrorPolicy#SKIP}.
-     *
-     * @return the count
-     */
+    /** {@return records left out so far under {@link ErrorPolicy#SKIP}} */
     public final long skipped() {
         return skipped;
     }

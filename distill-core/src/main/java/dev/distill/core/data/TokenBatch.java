@@ -46,20 +46,12 @@ public record TokenBatch(
         }
     }
 
-    /**
-     * Batch size B.
-     *
-     * @return B
-     */
+    /** {@return batch size B} */
     public int batchSize() {
         return Math.toIntExact(inputIds.getShape().get(0));
     }
 
-    /**
-     * Padded sequence length T.
-     *
-     * @return T
-     */
+    /** {@return padded sequence length T} */
     public int sequenceLength() {
         return Math.toIntExact(inputIds.getShape().get(1));
     }

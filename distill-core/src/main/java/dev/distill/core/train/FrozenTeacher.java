@@ -27,11 +27,7 @@ public interface FrozenTeacher {
      */
     ModelOutputs forward(TokenBatch batch);
 
-    /**
-     * The teacher's sizes (layers, width, heads, vocabulary).
-     *
-     * @return the sizes
-     */
+    /** {@return the teacher's sizes (layers, width, heads, vocabulary)} */
     ModelDims dims();
 
     /**
@@ -43,11 +39,7 @@ public interface FrozenTeacher {
      */
     String fingerprint();
 
-    /**
-     * Where the teacher's parameters live; the trainer copies each batch there.
-     *
-     * @return the device
-     */
+    /** {@return where the teacher's parameters live; the trainer copies each batch there} */
     Device device();
 
     /**

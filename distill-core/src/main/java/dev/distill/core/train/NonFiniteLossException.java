@@ -22,29 +22,17 @@ public final class NonFiniteLossException extends IllegalStateException {
         this.value = value;
     }
 
-    /**
-     * The update (1-based) whose loss or gradient was not finite.
-     *
-     * @return the step
-     */
+    /** {@return the update (1-based) whose loss or gradient was not finite} */
     public long step() {
         return step;
     }
 
-    /**
-     * The loss term's name, {@code total} for the sum, or {@code gradient norm}.
-     *
-     * @return the name
-     */
+    /** {@return the loss term's name, {@code total} for the sum, or {@code gradient norm}} */
     public String term() {
         return term;
     }
 
-    /**
-     * The offending value (NaN or ±infinity).
-     *
-     * @return the value
-     */
+    /** {@return the offending value (NaN or ±infinity)} */
     public double value() {
         return value;
     }

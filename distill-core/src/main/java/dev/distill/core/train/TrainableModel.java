@@ -51,25 +51,13 @@ public interface TrainableModel {
      */
     void loadState(Map<String, TensorData> state);
 
-    /**
-     * The model's sizes.
-     *
-     * @return the sizes
-     */
+    /** {@return the model's sizes} */
     ModelDims dims();
 
-    /**
-     * Where the parameters live; the trainer creates each step's batch there.
-     *
-     * @return the device
-     */
+    /** {@return where the parameters live; the trainer creates each step's batch there} */
     Device device();
 
-    /**
-     * The manager that owns the parameters; loss projections are created under it.
-     *
-     * @return the manager
-     */
+    /** {@return the manager that owns the parameters; loss projections are created under it} */
     NDManager manager();
 
     /**
@@ -80,10 +68,6 @@ public interface TrainableModel {
      */
     String configFingerprint();
 
-    /**
-     * A one-line human description for the manifest, e.g. {@code Encoder{4 layers × 128, …}}.
-     *
-     * @return the description
-     */
+    /** {@return a one-line human description for the manifest, e.g. {@code Encoder{4 layers × 128, …}}} */
     String description();
 }

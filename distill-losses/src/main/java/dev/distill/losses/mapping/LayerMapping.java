@@ -118,11 +118,7 @@ public final class LayerMapping {
         return new LayerMapping(Strategy.FUNCTION, null, Objects.requireNonNull(g, "g"));
     }
 
-    /**
-     * The strategy of this mapping.
-     *
-     * @return the strategy
-     */
+    /** {@return the strategy of this mapping} */
     public Strategy strategy() {
         return strategy;
     }

@@ -85,11 +85,7 @@ public final class MaskedSet implements EvalData {
         return masked;
     }
 
-    /**
-     * Predicted positions over all examples.
-     *
-     * @return the count
-     */
+    /** {@return predicted positions over all examples} */
     public long predictedPositions() {
         long n = 0;
         for (MlmMasker.Masked m : masked) {

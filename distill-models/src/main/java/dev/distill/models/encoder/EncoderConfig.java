@@ -105,11 +105,7 @@ public final class EncoderConfig {
         return new Builder();
     }
 
-    /**
-     * BERT-base: 12 layers, hidden 768, 12 heads, FFN 3072 (110M parameters).
-     *
-     * @return the configuration
-     */
+    /** {@return BERT-base: 12 layers, hidden 768, 12 heads, FFN 3072 (110M parameters)} */
     public static EncoderConfig bertBase() {
         return builder().build();
     }
@@ -125,10 +121,8 @@ public final class EncoderConfig {
     }
 
     /**
-     * TinyBERT-6: 6 layers, hidden 768, 12 heads, FFN 3072 (same width as BERT-base, half the
-     * depth).
-     *
-     * @return the configuration
+     * {@return TinyBERT-6: 6 layers, hidden 768, 12 heads, FFN 3072 (same width as BERT-base, half
+     * the depth)}
      */
     public static EncoderConfig tinyBert6() {
         return builder().setNumLayers(6).build();
@@ -196,11 +190,7 @@ public final class EncoderConfig {
         return headSize;
     }
 
-    /**
-     * Width of all heads together, {@code numHeads · headSize}: the Q, K and V output width.
-     *
-     * @return A·d
-     */
+    /** {@return width of all heads together, {@code numHeads · headSize}: the Q, K and V output width} */
     public int allHeadSize() {
         return numHeads * headSize;
     }

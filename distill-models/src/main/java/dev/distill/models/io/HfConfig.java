@@ -139,11 +139,7 @@ public record HfConfig(EncoderConfig encoder, TaskHead task) {
             }
         }
 
-        /**
-         * A bare encoder ({@code BertModel}), no labels.
-         *
-         * @return the task head
-         */
+        /** {@return a bare encoder ({@code BertModel}), no labels} */
         public static TaskHead encoderOnly() {
             return new TaskHead(List.of("BertModel"), List.of(), null);
         }
@@ -159,11 +155,7 @@ public record HfConfig(EncoderConfig encoder, TaskHead task) {
                     "single_label_classification");
         }
 
-        /**
-         * Sequence regression: one output, {@code LABEL_0}.
-         *
-         * @return the task head
-         */
+        /** {@return sequence regression: one output, {@code LABEL_0}} */
         public static TaskHead regression() {
             return new TaskHead(List.of("BertForSequenceClassification"), List.of("LABEL_0"), "regression");
         }
@@ -481,10 +473,8 @@ public record HfConfig(EncoderConfig encoder, TaskHead task) {
     }
 
     /**
-     * The {@code config.json} text: keys sorted and indented by 2 like {@code transformers}'
-     * {@code save_pretrained}, ending with a newline.
-     *
-     * @return the JSON text
+     * {@return the {@code config.json} text: keys sorted and indented by 2 like {@code
+     * transformers}' {@code save_pretrained}, ending with a newline}
      */
     public String toJson() {
         Map<String, JsonElement> m = new TreeMap<>();

@@ -326,11 +326,7 @@ public final class CalibrationStats {
         return out;
     }
 
-    /**
-     * The teacher's configuration these statistics describe.
-     *
-     * @return the configuration
-     */
+    /** {@return the teacher's configuration these statistics describe} */
     public EncoderConfig config() {
         return config;
     }

@@ -41,11 +41,7 @@ public record PruneTarget(int layers, int hidden, int heads, int headSize, int f
                 teacher.intermediateSize());
     }
 
-    /**
-     * The student's head size: {@link #headSize()} if set, else {@code hidden / heads}.
-     *
-     * @return d
-     */
+    /** {@return the student's head size: {@link #headSize()} if set, else {@code hidden / heads}} */
     public int effectiveHeadSize() {
         return headSize > 0 ? headSize : hidden / heads;
     }

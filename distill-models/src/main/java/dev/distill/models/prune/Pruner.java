@@ -85,11 +85,7 @@ public final class Pruner {
             }
         }
 
-        /**
-         * Contribution scores, the last layer plus the highest Block Influence, batches of 32.
-         *
-         * @return the options
-         */
+        /** {@return contribution scores, the last layer plus the highest Block Influence, batches of 32} */
         public static Options defaults() {
             return new Options(ImportanceScore.CONTRIBUTION, LayerSelection.BLOCK_INFLUENCE_KEEP_LAST, 32);
         }
@@ -105,9 +101,8 @@ public final class Pruner {
      */
     public record Result(Encoder student, PrunePlan plan, CalibrationStats stats, ImportanceScore score) {
         /**
-         * Where the student's layers and channels sit in the teacher; save it beside the weights.
-         *
-         * @return the origin
+         * {@return where the student's layers and channels sit in the teacher; save it beside the
+         * weights}
          */
         public PruneOrigin origin() {
             return PruneOrigin.of(plan);

@@ -113,7 +113,7 @@ public final class TextTokenizer implements AutoCloseable {
     /**
      * The original {@code tokenizer.json} bytes.
      *
-     * @return the bytes (the array itself, not a copy: do not change it)
+     * @return a copy of the bytes
      */
     public byte[] json() {
         return json.clone();
@@ -189,7 +189,7 @@ public final class TextTokenizer implements AutoCloseable {
      * The token string of every id, from the {@code model.vocab} table of {@code tokenizer.json}
      * (WordPiece and other vocabularies stored as a token → id map).
      *
-     * @return the table, indexed by id (the cached array itself; do not change it)
+     * @return a copy of the table, indexed by id
      * @throws IllegalStateException if {@code tokenizer.json} has no {@code model.vocab} map
      */
     public synchronized String[] vocabulary() {

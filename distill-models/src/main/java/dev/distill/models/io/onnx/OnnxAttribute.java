@@ -177,20 +177,12 @@ public final class OnnxAttribute {
         return i;
     }
 
-    /**
-     * The value of a STRING attribute (UTF-8 decoded), or null.
-     *
-     * @return the value
-     */
+    /** {@return the value of a STRING attribute (UTF-8 decoded), or null} */
     public String s() {
         return s;
     }
 
-    /**
-     * The value of a TENSOR attribute (e.g. a Constant node's {@code value}), or null.
-     *
-     * @return the value
-     */
+    /** {@return the value of a TENSOR attribute (e.g. a Constant node's {@code value}), or null} */
     public OnnxTensor t() {
         return t;
     }

@@ -26,11 +26,7 @@ public final class OnnxFormatException extends IOException {
         this.offset = offset;
     }
 
-    /**
-     * Byte offset from the start of the file where reading failed.
-     *
-     * @return the offset
-     */
+    /** {@return byte offset from the start of the file where reading failed} */
     public long offset() {
         return offset;
     }

@@ -149,7 +149,7 @@ public final class OnnxGraph {
      * The nodes that read {@code valueName}, in file order.
      *
      * @param valueName a value's name
-     * @return an immutable list, empty when nothing reads it
+     * @return the graph's own list (do not modify it), empty when nothing reads it
      */
     public List<OnnxNode> consumers(String valueName) {
         return consumers.getOrDefault(valueName, List.of());

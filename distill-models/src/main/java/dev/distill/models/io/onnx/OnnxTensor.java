@@ -153,20 +153,12 @@ public final class OnnxTensor {
         return t;
     }
 
-    /**
-     * The tensor's name (an initializer's name; empty for most Constant values).
-     *
-     * @return the name
-     */
+    /** {@return the tensor's name (an initializer's name; empty for most Constant values)} */
     public String name() {
         return name;
     }
 
-    /**
-     * The ONNX {@code TensorProto.DataType} code, e.g. 1 for FLOAT, 7 for INT64.
-     *
-     * @return the code
-     */
+    /** {@return the ONNX {@code TensorProto.DataType} code, e.g. 1 for FLOAT, 7 for INT64} */
     public int dataType() {
         return dataType;
     }
@@ -193,11 +185,7 @@ public final class OnnxTensor {
         return dims.clone();
     }
 
-    /**
-     * Number of dimensions.
-     *
-     * @return the rank
-     */
+    /** {@return number of dimensions} */
     public int rank() {
         return dims.length;
     }
