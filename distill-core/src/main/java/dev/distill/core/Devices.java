@@ -12,6 +12,11 @@ public final class Devices {
     /**
      * Parses {@code cpu}, {@code gpu}, {@code gpu:N} or {@code auto} (the first GPU if the engine
      * sees one, else CPU).
+     *
+     * @param spec the option value, case-insensitive; {@code cuda} and {@code cuda:N} are accepted too
+     * @return the device
+     * @throws IllegalArgumentException if the name is unknown or the GPU number is not one the engine
+     *         sees
      */
     public static Device parse(String spec) {
         String s = spec.trim().toLowerCase(Locale.ROOT);

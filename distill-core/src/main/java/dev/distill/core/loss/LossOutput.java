@@ -15,12 +15,25 @@ import java.util.Objects;
  */
 public record LossOutput(NDArray total, Map<String, NDArray> terms) {
 
+    /**
+     * Copies the terms.
+     *
+     * @param total the scalar that is back-propagated; not null
+     * @param terms scalar terms by name; copied in order
+     * @throws NullPointerException if {@code total} or {@code terms} is null
+     */
     public LossOutput {
         Objects.requireNonNull(total, "total");
         terms = Collections.unmodifiableMap(new LinkedHashMap<>(terms));
     }
 
-    /** A loss with a single term named {@code name}. */
+    /**
+     * A loss with a single term named {@code name}.
+     *
+     * @param name the term's name
+     * @param value the scalar loss
+     * @return a loss whose total is {@code value}
+     */
     public static LossOutput of(String name, NDArray value) {
         return new LossOutput(value, Map.of(name, value));
     }

@@ -61,12 +61,27 @@ public final class HfDirectory {
     private static final String POOLER_WEIGHT = "pooler.dense.weight";
     private static final String BERT_PREFIX = "bert.";
 
-    /** What {@link #load} read. */
+    /**
+     * What {@link #load} read.
+     *
+     * @param encoder the encoder, with its head if {@code config.json} names one, weights loaded
+     * @param config the parsed {@code config.json}
+     */
     public record Loaded(Encoder encoder, HfConfig config) {}
 
     private HfDirectory() {}
 
-    /** Reads the configuration, builds the matching encoder and head, and loads weights strictly. */
+    /**
+     * Reads the configuration, builds the matching encoder and head, and loads weights strictly.
+     *
+     * @param dir the model directory
+     * @param manager the owner of the weights, on the device they are loaded to
+     * @return the encoder and its configuration
+     * @throws java.io.UncheckedIOException if a file cannot be read or is malformed (the message names
+     *         it)
+     * @throws IllegalArgumentException if the weights do not fit the configuration (every missing,
+     *         unexpected and wrong-shape tensor is named)
+     */
     public static Loaded load(Path dir, NDManager manager) {
         try {
             HfConfig config = HfConfig.read(dir);
@@ -95,6 +110,11 @@ public final class HfDirectory {
     /**
      * Writes {@code encoder} (its head included) and the tokenizer as a Hugging Face directory,
      * atomically: the directory is either the previous one or the complete new one.
+     *
+     * @param encoder the model, with initialised weights
+     * @param tokenizer its tokenizer, written as {@code tokenizer.json}
+     * @param dir the target directory, replaced as a whole; its parent is created if needed
+     * @throws java.io.UncheckedIOException if the directory cannot be written
      */
     public static void save(Encoder encoder, TextTokenizer tokenizer, Path dir) {
         save(encoder, tokenizer, dir, ModelCard.minimal(dir.getFileName().toString(), null));
