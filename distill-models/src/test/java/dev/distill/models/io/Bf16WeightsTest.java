@@ -59,6 +59,9 @@ class Bf16WeightsTest {
                         "element " + i + ": bf16 0x" + Integer.toHexString(BITS[i] & 0xffff) + " → " + ln[i]);
             }
             for (Map.Entry<String, int[]> e : expectedBits.entrySet()) {
+                if (e.getKey().startsWith("pooler.")) {
+                    continue; // the saved zero pooler is dropped at load: no head of this model uses it
+                }
                 float[] actual = loaded.get(e.getKey()).getArray().toFloatArray();
                 for (int i = 0; i < actual.length; i++) {
                     assertEquals(e.getValue()[i], Float.floatToRawIntBits(actual[i]), e.getKey() + "[" + i + "]");
