@@ -51,7 +51,8 @@ import org.junit.jupiter.api.io.TempDir;
  *       i.e. on the labelled tenth of the posts (every 10th, 119 posts) that its owner has.
  * </ul>
  *
- * Both are scored on the 1,792 non-empty test posts (docs/data-sources.md). What the three
+ * Both are scored on the 1,795 test posts (this test reads the files itself and keeps the three
+ * with only headers, docs/data-sources.md). What the three
  * assertions prove, together:
  *
  * <ol>
