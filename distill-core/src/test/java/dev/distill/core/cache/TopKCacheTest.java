@@ -387,25 +387,35 @@ class TopKCacheTest {
         assertTrue(s.getMessage().contains("format version 1; this distill reads version 2"), s.getMessage());
     }
 
+    /**
+     * SIGKILL at a fixed point of the build (the child blocks in its teacher's first call of the
+     * fourth shard and signals it through a marker file), then a resume in this JVM: exactly the
+     * three complete shards are kept, the other five are computed, and the result is byte for byte
+     * an uninterrupted build.
+     */
     @Test
     void killedBuildResumesToTheSameCacheAsAnUninterruptedOne() throws Exception {
         Path killed = tmp.resolve("killed");
+        Path paused = tmp.resolve("child-paused");
         Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"),
-                CacheBuildMain.class.getName(), killed.toString(), "120").redirectErrorStream(true).start();
+                CacheBuildMain.class.getName(), killed.toString(), String.valueOf(CacheBuildMain.PAUSE_AT_CALL),
+                paused.toString()).redirectErrorStream(true).start();
         try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!Files.exists(killed.resolve("shard-00002.bin"))) {
-                assertTrue(p.isAlive(), () -> "the child died early: " + output(p));
-                assertTrue(System.nanoTime() < deadline, "the child wrote no shard within 60 s");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (!Files.exists(paused)) {
+                assertTrue(p.isAlive(), () -> "the child died before its pause point: " + output(p));
+                assertTrue(System.nanoTime() < deadline, "the child did not reach its pause point within 120 s");
                 Thread.sleep(20);
             }
         } finally {
             p.destroyForcibly(); // SIGKILL: no shutdown hooks, no finally blocks
             assertTrue(p.waitFor(30, TimeUnit.SECONDS));
         }
-        assertFalse(Files.exists(killed.resolve(String.format("shard-%05d.bin", CacheBuildMain.EXAMPLES
-                / CacheBuildMain.PER_SHARD - 1))), "the child finished before it was killed; slow it down");
+        int complete = (CacheBuildMain.PAUSE_AT_CALL - 1) / CacheBuildMain.CALLS_PER_SHARD;
+        for (int s = 0; s < CacheBuildMain.EXAMPLES / CacheBuildMain.PER_SHARD; s++) {
+            assertEquals(s < complete, Files.exists(killed.resolve(String.format("shard-%05d.bin", s))), "shard " + s);
+        }
         IllegalStateException incomplete = assertThrows(IllegalStateException.class, () -> TopKCache.open(killed));
         assertTrue(incomplete.getMessage().contains("incomplete"), incomplete.getMessage());
 
@@ -413,9 +423,10 @@ class TopKCacheTest {
         CacheFingerprint fp = CacheBuildMain.fingerprint(examples);
         SyntheticTeacher resumedTeacher = new SyntheticTeacher(CacheBuildMain.VOCAB, 0);
         TopKCacheBuilder.Result resumed = CacheBuildMain.builder(killed, resumedTeacher, manager).build(examples, fp);
-        assertTrue(resumed.shardsReused() >= 3, "reused " + resumed.shardsReused());
-        assertEquals(CacheBuildMain.EXAMPLES / CacheBuildMain.PER_SHARD, resumed.shardsReused() + resumed.shardsBuilt());
-        assertEquals(resumed.shardsBuilt() * 2, resumedTeacher.calls, "only the missing shards were computed");
+        assertEquals(complete, resumed.shardsReused(), "the complete shards are kept");
+        assertEquals(CacheBuildMain.EXAMPLES / CacheBuildMain.PER_SHARD - complete, resumed.shardsBuilt());
+        assertEquals(resumed.shardsBuilt() * CacheBuildMain.CALLS_PER_SHARD, resumedTeacher.calls,
+                "only the missing shards were computed");
 
         Path clean = tmp.resolve("clean");
         CacheBuildMain.builder(clean, new SyntheticTeacher(CacheBuildMain.VOCAB, 0), manager).build(examples, fp);

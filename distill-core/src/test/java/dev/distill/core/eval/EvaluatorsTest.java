@@ -183,6 +183,79 @@ class EvaluatorsTest {
                 .primaryValue(), 1e-9);
     }
 
+    /**
+     * Ties, by hand. x = (1, 2, 2, 4) has ranks (1, 2.5, 2.5, 4); y = (1, 3, 2, 2) has ranks
+     * (1, 4, 2.5, 2.5). Both rank vectors have mean 2.5; deviations (−1.5, 0, 0, 1.5) and
+     * (−1.5, 1.5, 0, 0): Σ dx·dy = 2.25, Σ dx² = Σ dy² = 4.5, so ρ = 2.25 / 4.5 = 0.5. The usual
+     * mistakes give other numbers: ordinal ranks without averaging (1, 2, 3, 4) and (1, 4, 2, 3)
+     * give 2 / 5 = 0.4; the no-ties formula 1 − 6Σd² / (n(n² − 1)) on the averaged ranks
+     * (d = 0, −1.5, 0, 1.5) gives 1 − 27 / 60 = 0.55.
+     */
+    @Test
+    void spearmanAveragesTiedRanksByHand() {
+        assertEquals(0.5, Correlation.spearman(new double[] {1, 2, 2, 4}, new double[] {1, 3, 2, 2}), 1e-15);
+        assertEquals(0.5, Correlation.spearman(new double[] {4, 2, 2, 1}, new double[] {2, 3, 2, 1}), 1e-15,
+                "order of the pairs does not matter");
+        // through the STS evaluator: the cosines 0, 0.5, 0.5, 1 (the two middle pairs are the same
+        // texts, so exactly tied) rank like x above, and gold 1, 3, 2, 2 like y: 100 × 0.5
+        StsData.Subset s = new StsData.Subset("ties", List.of(new StsData.Pair("0", "90", 1),
+                new StsData.Pair("0", "60", 3), new StsData.Pair("0", "60", 2), new StsData.Pair("10", "10", 2)));
+        Evaluation e = Evaluators.spearman(new StsEvaluator(List.of(s)), anglesBatcher(), 3).evaluate(angles());
+        assertEquals(50, e.metrics().get("sts.ties"), 1e-9);
+    }
+
+    /**
+     * Real STS gold scores (full of ties) against predictions with ties of their own, against
+     * scipy.stats.spearmanr: {@code distill-core/src/test/python/make_spearman_fixtures.py} wrote
+     * the inputs and scipy's values into {@code eval/spearman_ties.json}.
+     */
+    @Test
+    void spearmanWithTiesMatchesScipy() throws java.io.IOException {
+        com.google.gson.JsonObject root;
+        try (java.io.InputStream in = getClass().getResourceAsStream("/eval/spearman_ties.json")) {
+            root = com.google.gson.JsonParser.parseString(new String(in.readAllBytes(),
+                    java.nio.charset.StandardCharsets.UTF_8)).getAsJsonObject();
+        }
+        com.google.gson.JsonArray cases = root.getAsJsonArray("cases");
+        assertEquals(3, cases.size());
+        for (com.google.gson.JsonElement el : cases) {
+            com.google.gson.JsonObject c = el.getAsJsonObject();
+            double[] x = doubles(c.getAsJsonArray("x"));
+            double[] y = doubles(c.getAsJsonArray("y"));
+            assertTrue(c.get("tied_x").getAsInt() > 0 && c.get("tied_y").getAsInt() > 0, "the case has ties");
+            assertEquals(c.get("rho").getAsDouble(), Correlation.spearman(x, y), 1e-12, c.get("name").getAsString());
+        }
+    }
+
+    private static double[] doubles(com.google.gson.JsonArray a) {
+        double[] v = new double[a.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = a.get(i).getAsDouble();
+        }
+        return v;
+    }
+
+    /** Each text is an angle in degrees, one token. */
+    private static TextBatcher anglesBatcher() {
+        return (texts, m) -> {
+            long[][] ids = new long[texts.size()][1];
+            long[][] mask = new long[texts.size()][1];
+            for (int i = 0; i < texts.size(); i++) {
+                ids[i][0] = Long.parseLong(texts.get(i));
+                mask[i][0] = 1;
+            }
+            return new TokenBatch(m.create(ids), m.create(mask), null, null, texts.size());
+        };
+    }
+
+    /** Embeds an angle as the unit vector at that angle. */
+    private TrainableModel angles() {
+        return model(null, b -> {
+            NDArray rad = b.inputIds().toType(DataType.FLOAT32, false).mul((float) (Math.PI / 180));
+            return rad.cos().concat(rad.sin(), 1);
+        });
+    }
+
     @Test
     void badInputsAreExplained() {
         long[][] ids = {{1, 2}};

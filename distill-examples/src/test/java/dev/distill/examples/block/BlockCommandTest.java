@@ -8,6 +8,12 @@ import dev.distill.examples.cli.DistillCli;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import com.google.gson.JsonObject;
+import dev.distill.core.io.TensorData;
+import dev.distill.core.train.Checkpoint;
+import dev.distill.examples.RunFiles;
+import java.util.List;
+import java.util.Map;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -56,8 +62,20 @@ class BlockCommandTest {
         assertTrue(Files.isRegularFile(out.resolve("student").resolve("config.json")));
         String metrics = Files.readString(out.resolve("metrics.jsonl"));
         assertTrue(metrics.contains("\"l1_ratio\""), metrics);
-        assertTrue(metrics.contains("\"terms\":{\"l1\""), metrics);
+        List<JsonObject> lines = RunFiles.assertTrained(out, 6, "l1");
+        // checkpoints at steps 3 and 6 (--eval-every 3): the student moved between them
+        Path last = RunFiles.lastCheckpointStudent(out);
+        Path atStep3 = out.resolve(Checkpoint.CHECKPOINTS).resolve(Checkpoint.directoryName(3)).resolve(Checkpoint.STUDENT);
+        Map<String, TensorData> s6 = RunFiles.tensors(last);
+        Map<String, TensorData> s3 = RunFiles.tensors(atStep3);
+        assertEquals(s3.keySet(), s6.keySet());
+        assertTrue(s6.keySet().stream().anyMatch(k -> RunFiles.maxAbsDiff(s3.get(k), s6.get(k), k) > 0),
+                "the student did not change between steps 3 and 6");
+        Path exported = out.resolve("student").resolve("model.safetensors");
+        Path firstExport = Files.copy(exported, tmp.resolve("first-export.safetensors"));
         String second = run(args); // the finished run resumes at its last step and reports again
         assertTrue(second.contains("trained 6 steps"), second);
+        assertEquals(lines, RunFiles.trainLines(out), "nothing trained or logged again");
+        RunFiles.assertSameWeights(firstExport, exported);
     }
 }

@@ -10,6 +10,8 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import com.google.gson.JsonObject;
+import dev.distill.examples.RunFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -80,11 +82,16 @@ class ClassifyCommandTest {
         }
         assertFalse(Files.exists(out.resolve("teacher-run/checkpoints")), "fine-tuning checkpoints dropped");
         String metrics = Files.readString(out.resolve("metrics.jsonl"));
-        assertTrue(metrics.contains("\"soft_target\"") && metrics.contains("\"hard_label\"")
-                && metrics.contains("\"hidden_mse\"") && metrics.contains("\"type\":\"eval\""), metrics);
-        String baseline = Files.readString(out.resolve("baseline/metrics.jsonl"));
-        assertTrue(baseline.contains("\"hard_label\""), baseline);
-        assertFalse(baseline.contains("soft_target"), baseline);
+        assertTrue(metrics.contains("\"type\":\"eval\""), metrics);
+        List<JsonObject> lines = RunFiles.assertTrained(out, 2, "soft_target", "hard_label", "hidden_mse");
+        List<JsonObject> baselineLines = RunFiles.assertTrained(out.resolve("baseline"), 2, "hard_label");
+        assertFalse(baselineLines.get(0).getAsJsonObject("terms").has("soft_target"), baselineLines.toString());
+        // the student is the fine-tuned teacher's layers 0 and 6: two steps moved both
+        Path student = out.resolve("student/model.safetensors");
+        RunFiles.assertMoved(RunFiles.tensors(student), RunFiles.tensors(out.resolve("teacher/model.safetensors")),
+                "encoder.layer.0.attention.self.query.weight", "encoder.layer.0.attention.self.query.weight",
+                "encoder.layer.1.output.dense.weight", "encoder.layer.6.output.dense.weight");
+        Path firstStudent = Files.copy(student, tmp.resolve("first-student.safetensors"));
         assertTrue(Files.readString(out.resolve("student/config.json"))
                 .contains("BertForSequenceClassification"));
 
@@ -94,6 +101,8 @@ class ClassifyCommandTest {
                 "the re-run reports the cached teacher's accuracies");
         assertTrue(again.out().contains("candidates from the fitted head (24 texts, steps=2,rows=256,lr=0.003,wd=0.01,"
                 + "seed=42) reused from"), again.out());
+        assertEquals(lines, RunFiles.trainLines(out), "the finished run resumes: nothing trained or logged again");
+        RunFiles.assertSameWeights(firstStudent, student);
 
         Result other = run(args(out, "3"));
         assertEquals(1, other.code());

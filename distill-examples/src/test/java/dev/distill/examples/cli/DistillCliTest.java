@@ -1,5 +1,6 @@
 package dev.distill.examples.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,12 +13,25 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import dev.distill.core.io.TensorData;
+import dev.distill.examples.RunFiles;
+import dev.distill.examples.TinyTeacher;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** The command line as a user runs it, in-process. */
 class DistillCliTest {
+
+    @TempDir
+    Path tmp;
 
     private record Run(int code, String out, String err) {}
 
@@ -84,16 +98,99 @@ class DistillCliTest {
         assertTrue(Math.abs(norm(v) - 1.0) > 0.1, "raw CLS vector norm " + norm(v) + " should not be 1");
     }
 
+    /** The 13 commands; a new one must be added here, with a tiny run somewhere in the suite. */
+    static final List<String> COMMANDS = List.of("embeddings", "classify", "qa", "custom-loss", "block", "mlm",
+            "mlm-head", "prune", "bench", "encode", "sts", "cache", "report");
+
+    /**
+     * Every command answers {@code --help} with its usage and every option it accepts. Tiny real
+     * runs: encode and sts and prune here; embeddings, classify, qa, custom-loss, block, mlm,
+     * mlm-head, bench, cache and report in their own test classes (EmbeddingsCommandTest,
+     * ClassifyCommandTest, QaCommandTest, CustomLossExampleTest, BlockCommandTest, MlmCommandTest,
+     * MlmHeadCommandTest, BenchCommandTest, CacheCommandTest, ReportCommandTest).
+     */
     @Test
     void everyCommandHasHelp() {
-        for (String cmd : new String[] {"encode", "sts"}) {
+        CommandLine cli = new CommandLine(new DistillCli());
+        List<String> registered = cli.getSubcommands().keySet().stream().filter(c -> !c.equals("help")).toList();
+        assertEquals(COMMANDS, registered);
+        for (String cmd : COMMANDS) {
             Run r = run(cmd, "--help");
-            assertEquals(0, r.code(), cmd);
-            assertTrue(r.out().contains("--model") && r.out().contains("Usage: distill " + cmd), r.out());
+            assertEquals(0, r.code(), cmd + ": " + r.err());
+            assertTrue(r.out().contains("Usage: distill " + cmd), r.out());
+            for (CommandLine.Model.OptionSpec o : cli.getSubcommands().get(cmd).getCommandSpec().options()) {
+                assertTrue(o.hidden() || r.out().contains(o.longestName()), cmd + " --help does not list " + o.longestName()
+                        + ":\n" + r.out());
+            }
         }
         Run top = run("--help");
         assertEquals(0, top.code());
-        assertTrue(top.out().contains("encode") && top.out().contains("sts"), top.out());
+        for (String cmd : COMMANDS) {
+            assertTrue(top.out().contains(cmd), cmd + " missing from distill --help:\n" + top.out());
+        }
+    }
+
+    /**
+     * {@code ./distill sts} on a tiny random model: all 9 subsets and 5,358 pairs (counted from the
+     * jar by count_real_data.py), each a Spearman × 100, the mean their unweighted mean.
+     */
+    @Test
+    void stsScoresEverySubsetOfATinyModel() throws Exception {
+        Path model = TinyTeacher.create(tmp.resolve("tiny"), 2);
+        Run r = run("sts", "--model", model.toString(), "--pooling", "cls", "--device", "cpu");
+        assertEquals(0, r.code(), r.err());
+        Map<String, Double> rows = new LinkedHashMap<>();
+        Matcher m = Pattern.compile("(?m)^(\\S.*?)\\s+(-?\\d+\\.\\d\\d)$").matcher(r.out());
+        while (m.find()) {
+            rows.put(m.group(1), Double.parseDouble(m.group(2)));
+        }
+        double mean = rows.remove("mean");
+        double pooled = rows.remove("pooled");
+        assertEquals(9, rows.size(), r.out());
+        double sum = 0;
+        for (double v : rows.values()) {
+            assertTrue(v >= -100 && v <= 100, r.out());
+            sum += v;
+        }
+        assertEquals(sum / 9, mean, 0.01, "mean of the printed (rounded) subsets");
+        assertTrue(pooled >= -100 && pooled <= 100);
+        assertTrue(r.out().contains("5,358 pairs"), r.out());
+    }
+
+    /**
+     * {@code ./distill prune} on a tiny random teacher (4 layers × 32): the student directory has
+     * the asked shape, and its embeddings are exactly the teacher's columns that pruning.json says
+     * were kept.
+     */
+    @Test
+    void pruneWritesTheAskedShapeCutFromTheTeacher() throws Exception {
+        Path teacher = TinyTeacher.create(tmp.resolve("teacher"), 4);
+        Path out = tmp.resolve("pruned");
+        Run r = run("prune", "--teacher", teacher.toString(), "--layers", "2", "--hidden", "16", "--heads", "2",
+                "--ffn", "32", "--calibration-size", "16", "--batch-size", "8", "--device", "cpu", "--out",
+                out.toString());
+        assertEquals(0, r.code(), r.out() + r.err());
+        JsonObject config = JsonParser.parseString(Files.readString(out.resolve("config.json"))).getAsJsonObject();
+        assertEquals(2, config.get("num_hidden_layers").getAsInt());
+        assertEquals(16, config.get("hidden_size").getAsInt());
+        assertEquals(2, config.get("num_attention_heads").getAsInt());
+        assertEquals(32, config.get("intermediate_size").getAsInt());
+        JsonObject pruning = JsonParser.parseString(Files.readString(out.resolve("pruning.json"))).getAsJsonObject();
+        assertEquals(2, pruning.getAsJsonArray("kept_layers").size());
+        JsonArray kept = pruning.getAsJsonArray("kept_channels");
+        assertEquals(16, kept.size());
+        TensorData s = RunFiles.find(RunFiles.tensors(out.resolve("model.safetensors")),
+                "embeddings.word_embeddings.weight");
+        TensorData t = RunFiles.find(RunFiles.tensors(teacher.resolve("model.safetensors")),
+                "embeddings.word_embeddings.weight");
+        assertArrayEquals(new long[] {30522, 16}, s.shape());
+        float[] sv = s.toFloats();
+        float[] tv = t.toFloats();
+        for (int v = 0; v < 30522; v += 97) {
+            for (int j = 0; j < 16; j++) {
+                assertEquals(tv[v * 32 + kept.get(j).getAsInt()], sv[v * 16 + j], 0f, "row " + v + " column " + j);
+            }
+        }
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.distill.examples.mlm;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +10,10 @@ import dev.distill.examples.cli.DistillCli;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import com.google.gson.JsonObject;
+import dev.distill.core.io.TensorData;
+import dev.distill.examples.RunFiles;
+import java.util.Map;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -71,9 +76,22 @@ class MlmCommandTest {
         assertTrue(Files.isRegularFile(out.resolve("student").resolve("model.safetensors")));
         assertTrue(Files.readString(out.resolve("student").resolve("config.json")).contains("BertForMaskedLM"));
         assertTrue(Files.isRegularFile(out.resolve("report.html")));
+        List<JsonObject> lines = RunFiles.assertTrained(out, 4, "soft_topk", "mlm");
+        // the student is the teacher's layers 0 and 2 (every other of 4): four steps moved both
+        Map<String, TensorData> teacherWeights = RunFiles.tensors(teacher.resolve("model.safetensors"));
+        Path student = out.resolve("student").resolve("model.safetensors");
+        RunFiles.assertMoved(RunFiles.tensors(student), teacherWeights, "encoder.layer.0.attention.self.query.weight",
+                "encoder.layer.0.attention.self.query.weight", "encoder.layer.1.output.dense.weight",
+                "encoder.layer.2.output.dense.weight");
+        Path firstStudent = Files.copy(student, tmp.resolve("first-student.safetensors"));
+        Path head = out.resolve("mlm-head").resolve(dev.distill.models.heads.MlmHeadFitter.FILE);
+        byte[] headBytes = Files.readAllBytes(head);
         String second = run(args);
         assertTrue(second.contains("MLM head reused"), second);
-        assertTrue(second.contains("student after 4 steps"), second);
+        // the finished run resumes: no step is trained or logged again, the same weights are exported
+        assertEquals(lines, RunFiles.trainLines(out));
+        RunFiles.assertSameWeights(firstStudent, student);
+        assertArrayEquals(headBytes, Files.readAllBytes(head), "the head is reused, not refitted");
     }
 
     @Test
@@ -89,8 +107,7 @@ class MlmCommandTest {
             assertTrue(text.contains(from.equals("cache") ? "its last hidden states replayed from the cache"
                     : "teacher run online for the hidden-state cosine"), text);
             assertTrue(text.contains("5·KL_top4+other(T=1) + 2·MLM + 1·cos"), text);
-            String metrics = Files.readString(out.resolve("metrics.jsonl"));
-            assertTrue(metrics.contains("\"hidden_cosine\""), metrics);
+            RunFiles.assertTrained(out, 2, "soft_topk", "mlm", "hidden_cosine");
             TopKCache cache = TopKCache.open(out.resolve("cache"));
             assertEquals(from.equals("cache") ? List.of(2) : List.of(), cache.hiddenLayers(), "the last of 2 layers");
             assertEquals(from.equals("cache") ? 32 : 0, cache.hiddenDim());

@@ -1,5 +1,6 @@
 package dev.distill.examples.mlm;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +10,10 @@ import dev.distill.models.heads.MlmHeadFitter;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import dev.distill.core.io.TensorData;
+import dev.distill.examples.RunFiles;
+import java.util.List;
+import java.util.Map;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -53,8 +58,22 @@ class MlmHeadCommandTest {
         assertTrue(first.matches("(?s).*\\nfitted +\\d+\\.\\d% +\\d+\\.\\d% +\\d+\\.\\d% +\\d+\\.\\d%\\n.*"), first);
         assertTrue(first.contains("augmentation candidates (first 8) for \"Hockey players skate fast"), first);
         assertTrue(first.contains("    fitted:   ") && first.contains("    identity: "), first);
-        assertTrue(Files.isRegularFile(out.resolve(MlmHeadFitter.FILE)));
+        Path head = out.resolve(MlmHeadFitter.FILE);
+        // the fit starts from the identity head (W = I, b = 0, MlmHeadFitter); three steps moved W
+        Map<String, TensorData> tensors = RunFiles.tensors(head);
+        List<TensorData> square = tensors.values().stream()
+                .filter(t -> t.shape().length == 2 && t.shape()[0] == 32 && t.shape()[1] == 32).toList();
+        assertEquals(1, square.size(), "one 32 x 32 transform in " + tensors.keySet());
+        float[] w = square.get(0).toFloats();
+        double offIdentity = 0;
+        for (int i = 0; i < w.length; i++) {
+            assertTrue(Float.isFinite(w[i]), "non-finite head weight at " + i);
+            offIdentity = Math.max(offIdentity, Math.abs(w[i] - (i / 32 == i % 32 ? 1 : 0)));
+        }
+        assertTrue(offIdentity > 0, "the fitted transform is still the identity");
+        byte[] bytes = Files.readAllBytes(head);
         String second = run(args);
         assertTrue(second.contains("MLM head reused from " + out.resolve(MlmHeadFitter.FILE)), second);
+        assertArrayEquals(bytes, Files.readAllBytes(head), "the head is reused, not refitted");
     }
 }

@@ -9,6 +9,9 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import com.google.gson.JsonObject;
+import dev.distill.examples.RunFiles;
+import java.util.List;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -43,18 +46,29 @@ class QaCommandTest {
     @Test
     void wordNetDemo() throws Exception {
         Path out = tmp.resolve("wn");
-        Result r = run("qa", "--teacher-steps", "2", "--steps", "2", "--train-size", "16", "--dev-size", "8",
-                "--batch-size", "8", "--eval-every", "0", "--device", "cpu", "--out", out.toString());
+        String[] args = {"qa", "--teacher-steps", "2", "--steps", "2", "--train-size", "16", "--dev-size", "8",
+            "--batch-size", "8", "--eval-every", "0", "--device", "cpu", "--out", out.toString()};
+        Result r = run(args);
         assertEquals(0, r.code(), r.out() + r.err());
         assertTrue(r.out().contains("WordNet QA (usage sentences, questions from glosses): 16 training questions"),
                 r.out());
         assertTrue(r.out().contains("student (teacher layers 0,2,4,6,8,10)"), r.out());
         String metrics = Files.readString(out.resolve("metrics.jsonl"));
-        assertTrue(metrics.contains("\"kl_span\"") && metrics.contains("\"hard_span\"")
-                && metrics.contains("\"exact_match\""), metrics);
+        assertTrue(metrics.contains("\"exact_match\""), metrics);
+        List<JsonObject> lines = RunFiles.assertTrained(out, 2, "kl_span", "hard_span");
         assertTrue(Files.readString(out.resolve("student/config.json")).contains("BertForQuestionAnswering"));
         assertTrue(Files.isRegularFile(out.resolve("teacher/distill-finetune.json")));
         assertTrue(Files.isRegularFile(out.resolve("report.html")));
+        // the student is the fine-tuned teacher's layers 0, 2, ..., 10: two steps moved them
+        Path student = out.resolve("student/model.safetensors");
+        RunFiles.assertMoved(RunFiles.tensors(student), RunFiles.tensors(out.resolve("teacher/model.safetensors")),
+                "encoder.layer.0.attention.self.query.weight", "encoder.layer.0.attention.self.query.weight",
+                "encoder.layer.5.output.dense.weight", "encoder.layer.10.output.dense.weight");
+        Path firstStudent = Files.copy(student, tmp.resolve("first-student.safetensors"));
+        Result again = run(args); // the teacher is reused and the finished student run resumes
+        assertEquals(0, again.code(), again.out() + again.err());
+        assertEquals(lines, RunFiles.trainLines(out), "nothing trained or logged again");
+        RunFiles.assertSameWeights(firstStudent, student);
     }
 
     @Test

@@ -51,8 +51,23 @@ import org.junit.jupiter.api.io.TempDir;
  *       i.e. on the labelled tenth of the posts (every 10th, 119 posts) that its owner has.
  * </ul>
  *
- * Both are scored on the 1,795 test posts. The distilled student must reach {@link #FRACTION} of
- * the teacher's accuracy; the control must not.
+ * Both are scored on the 1,795 test posts (this test reads the files itself and keeps the three
+ * with only headers, docs/data-sources.md). What the three
+ * assertions prove, together:
+ *
+ * <ol>
+ *   <li>the teacher learned the task: at least {@link #TEACHER_BAR}, twice the chance level of
+ *       three balanced topics (1/3). This is a precondition, not a target: without it, "a fraction
+ *       of the teacher" would mean nothing (measured: 0.786, docs/trainer.md);
+ *   <li>distillation transfers it: the student trained on the teacher's outputs alone reaches
+ *       {@link #FRACTION} of the teacher's accuracy (measured: 82%);
+ *   <li>the transfer is the teacher's doing, not the student's or the schedule's: the same student
+ *       with the same steps on the labels its owner has (a tenth) stays below that fraction
+ *       (measured: 46%).
+ * </ol>
+ *
+ * A distillation loss that stops passing the teacher's signal (wrong mask, detached student,
+ * temperature not applied to both sides...) fails (2); a teacher that stops training fails (1).
  */
 class DistillNewsgroupsTest {
 
@@ -65,6 +80,8 @@ class DistillNewsgroupsTest {
     static final double ATTN_W = 0.01;
     /** The distilled student must reach this fraction of the teacher's test accuracy; the control must not. */
     static final double FRACTION = 0.75;
+    /** Twice chance (1/3 for three balanced topics): the teacher must have learned the task. */
+    static final double TEACHER_BAR = 2.0 / 3;
 
     @TempDir
     Path tmp;
@@ -120,7 +137,8 @@ class DistillNewsgroupsTest {
                     distilledAcc, 100 * distilledAcc / teacherAcc, r.step(), (t2 - t1) / 1e9);
             System.out.printf(Locale.ROOT, "control (hard labels of %d posts): %.4f = %.1f%% of the teacher (%.1f s)%n",
                     labelled.size(), controlAcc, 100 * controlAcc / teacherAcc, (t3 - t2) / 1e9);
-            assertTrue(teacherAcc > 0.7, "the teacher should learn the task: " + teacherAcc);
+            assertTrue(teacherAcc >= TEACHER_BAR, "the teacher should learn the task (twice chance, " + TEACHER_BAR
+                    + "): " + teacherAcc);
             assertTrue(distilledAcc >= FRACTION * teacherAcc, "distilled " + distilledAcc + " < " + FRACTION
                     + " x teacher " + teacherAcc);
             assertTrue(controlAcc < FRACTION * teacherAcc, "control " + controlAcc + " reached " + FRACTION
@@ -140,46 +158,6 @@ class DistillNewsgroupsTest {
 
     static double accuracy(EncoderStudent model, Newsgroups ng) {
         return Evaluators.accuracy(Newsgroups.evalData(ng.test, 128)).evaluate(model).primaryValue();
-    }
-
-    static float[] bgeEmbeddings;
-
-    /**
-     * Gives the teacher bge-small-en-v1.5's pretrained word embeddings: the rows of the compact
-     * vocabulary, mapped from 384 to the teacher's width by a fixed Gaussian random projection
-     * (Johnson-Lindenstrauss: inner products are preserved in expectation), times {@code scale}.
-     */
-    static void pretrainedEmbeddings(Encoder model, Newsgroups ng, NDManager manager, float scale) {
-        try {
-            if (bgeEmbeddings == null) {
-                try (java.io.InputStream in = DistillNewsgroupsTest.class.getClassLoader()
-                        .getResourceAsStream("bge-small-en-v1.5.onnx")) {
-                    bgeEmbeddings = dev.distill.models.io.onnx.OnnxBertImporter.load(in, "bge-small-en-v1.5.onnx")
-                            .tensor("embeddings.word_embeddings.weight").toFloats();
-                }
-            }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        int d = 384;
-        int h = model.config().hiddenSize();
-        java.util.Random r = new java.util.Random(17);
-        float[] proj = new float[d * h];
-        for (int i = 0; i < proj.length; i++) {
-            proj[i] = (float) (r.nextGaussian() / Math.sqrt(h));
-        }
-        float[] out = new float[ng.vocabSize * h];
-        for (int v = 0; v < ng.vocabSize; v++) {
-            int row = (int) ng.bgeIds[v] * d;
-            for (int k = 0; k < d; k++) {
-                float x = bgeEmbeddings[row + k] * scale;
-                for (int j = 0; j < h; j++) {
-                    out[v * h + j] += x * proj[k * h + j];
-                }
-            }
-        }
-        model.loadState(manager, java.util.Map.of("embeddings.word_embeddings.weight",
-                dev.distill.core.io.TensorData.ofFloats(new long[] {ng.vocabSize, h}, out)), false);
     }
 
     /** Plain supervised fine-tuning (cross-entropy on the labels) of the teacher. */

@@ -49,9 +49,9 @@ class OnnxBertImporterRealModelsTest {
         long parsed = System.nanoTime();
         ImportedEncoder imported = OnnxBertImporter.fromModel(model);
         long done = System.nanoTime();
+        // printed for information only: speed is not asserted in unit tests (it depends on the machine)
         System.out.printf("%s (%d MB): parse %.0f ms, import %.0f ms%n", resource, bytes.length >> 20,
                 (parsed - t0) / 1e6, (done - parsed) / 1e6);
-        assertTrue(parsed - t0 < 5_000_000_000L, "parsing " + resource + " took " + (parsed - t0) / 1e6 + " ms");
         return imported;
     }
 
