@@ -50,6 +50,12 @@ public final class SparkCacheMain {
             System.out.printf(Locale.ROOT, "cache: %s, %,d examples, %,d tokens, %,d positions, %,d bytes (%d shards"
                     + " built, %d reused) in %.1f s%n", o.out, r.examples(), r.tokens(), r.positions(), r.bytes(),
                     r.shardsBuilt(), r.shardsReused(), s);
+        } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
+            // bad input found once Spark is up (a missing --input path, a teacher that does not load):
+            // one line, as for option errors, never a stack trace
+            System.err.println("distill spark cache: " + e.getMessage());
+            spark.stop();
+            System.exit(2);
         }
     }
 
