@@ -86,8 +86,8 @@ public final class OnnxExporter {
      * listed in the class comment.
      *
      * @param encoder the model to write, with its head if it has one
-     * @param file the {@code .onnx} file to write; what was there is replaced only when the whole
-     *     model is written
+     * @param file the {@code .onnx} file to write, replaced atomically (external data, if any, is
+     *     written atomically to {@code file.data} first)
      * @param precision {@link Precision#FLOAT32}, or {@link Precision#INT8} for dynamically quantised
      *     Linear weights
      * @param provenance written as the model's {@code metadata_props} (e.g. source, teacher)
