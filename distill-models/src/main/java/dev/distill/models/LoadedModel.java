@@ -33,6 +33,7 @@ public record LoadedModel(Encoder encoder, TextTokenizer tokenizer, Pooling pool
      * }
      * }</pre>
      *
+     * @param texts the texts to embed, in any order; empty gives an empty list
      * @return one unit-length vector of {@code encoder().config().hiddenSize()} floats per text
      */
     public List<float[]> embed(List<String> texts) {

@@ -18,7 +18,15 @@ public final class ExecutorTeachers {
 
     private ExecutorTeachers() {}
 
-    /** This JVM's teacher for {@code source}, loaded on first use. */
+    /**
+     * This JVM's teacher for {@code source}, loaded on first use; concurrent first calls for one
+     * key load it once.
+     *
+     * @param source the teacher's description; its {@link TeacherSource#key()} identifies it
+     * @return the shared teacher; do not close it (see {@link #closeAll()})
+     * @throws IllegalStateException if loading fails with a checked exception (its message kept);
+     *     a runtime exception from {@link TeacherSource#open()} is rethrown as is
+     */
     public static OpenedTeacher get(TeacherSource source) {
         return OPEN.computeIfAbsent(source.key(), key -> {
             LOADS.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
@@ -32,7 +40,12 @@ public final class ExecutorTeachers {
         });
     }
 
-    /** How many times this JVM has loaded the teacher of {@code key} (1 after any number of tasks). */
+    /**
+     * How many times this JVM has loaded the teacher of {@code key} (1 after any number of tasks).
+     *
+     * @param key a {@link TeacherSource#key()}
+     * @return the number of loads, 0 if never loaded; not reset by {@link #closeAll()}
+     */
     public static int loads(String key) {
         AtomicInteger n = LOADS.get(key);
         return n == null ? 0 : n.get();

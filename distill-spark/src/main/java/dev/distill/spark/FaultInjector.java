@@ -13,9 +13,12 @@ import java.io.Serializable;
 public interface FaultInjector extends Serializable {
 
     /**
+     * Called in the task after {@code computed} is computed and before it is committed.
+     *
      * @param shard the shard about to be written
      * @param attempt the task attempt (0 first, 1 the first retry, …)
      * @param computed the shard's content; {@link ComputedShard#file()} is where it goes
+     * @throws IOException to fail the task attempt as a write failure would (Spark retries it)
      */
     void beforeCommit(int shard, int attempt, ComputedShard computed) throws IOException;
 }

@@ -23,6 +23,9 @@ public final class LocalSparkCache {
      * task slots, so {@code local[2]} on 2 cores runs two 1-thread forward passes instead of two
      * 2-thread ones fighting for the cores. Applied only before the engine starts and only when
      * {@code ai.djl.pytorch.num_threads} is not set already.
+     *
+     * @param master local, local[N], local[N,F] or local[*]
+     * @throws IllegalArgumentException if {@code master} is not a local master (see {@link #taskSlots})
      */
     public static void shareCores(String master) {
         int slots = taskSlots(master);
@@ -32,7 +35,14 @@ public final class LocalSparkCache {
         }
     }
 
-    /** Task slots of a local master: local → 1, local[N] or local[N,F] → N, local[*] → cores. */
+    /**
+     * Task slots of a local master: local → 1, local[N] or local[N,F] → N, local[*] → cores.
+     *
+     * @param master the master, case-insensitive, surrounding blanks ignored
+     * @return the number of task threads, &ge; 1
+     * @throws IllegalArgumentException naming the value and the accepted forms if it is not a local
+     *     master or asks for 0 threads
+     */
     public static int taskSlots(String master) {
         String m = master.trim().toLowerCase(Locale.ROOT);
         if (m.equals("local")) {
@@ -56,7 +66,18 @@ public final class LocalSparkCache {
      * Builds the cache of {@code texts} on a local Spark master.
      *
      * @param master local, local[N], local[N,F] or local[*]
+     * @param texts the texts; a text's id is its position in this list
+     * @param dir the cache directory
+     * @param source how the teacher is loaded (once, shared by the task threads)
+     * @param k tokens kept per position
+     * @param hiddenLayers hidden states stored per token (0 = embedding output), ascending; empty for none
+     * @param examplesPerShard examples per shard file
+     * @param batchSize examples per teacher forward pass
      * @param partitions tasks of the teacher stage (0: one per shard)
+     * @return what the build did (see {@link SparkCacheBuilder#build(org.apache.spark.api.java.JavaRDD)})
+     * @throws IOException if the cache cannot be written or a shard is missing at the end
+     * @throws IllegalArgumentException if the master is not local, a setting is out of range or
+     *     there are no texts
      */
     public static SparkCacheBuilder.Result build(String master, List<String> texts, Path dir, TeacherSource source,
             int k, List<Integer> hiddenLayers, int examplesPerShard, int batchSize, int partitions)

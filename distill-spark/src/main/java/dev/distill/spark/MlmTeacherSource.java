@@ -20,10 +20,21 @@ import java.util.Objects;
  * @param maskingSeed the masking seed
  * @param device {@code auto} (a GPU when the executor has one), {@code cpu}, {@code gpu} or {@code gpu:N};
  *     resolved on each executor when the teacher is loaded
+ * @serial exclude
  */
 public record MlmTeacherSource(String teacher, int maxLength, long maskingSeed, String device)
         implements TeacherSource {
 
+    /**
+     * Checks the fields; nothing is loaded until {@link #open()}.
+     *
+     * @param teacher a known model name or a path every executor can read, not null
+     * @param maxLength truncation length, &ge; 3 ([CLS], one token, [SEP])
+     * @param maskingSeed the masking seed
+     * @param device {@code auto}, {@code cpu}, {@code gpu} or {@code gpu:N}, not null
+     * @throws NullPointerException if {@code teacher} or {@code device} is null
+     * @throws IllegalArgumentException if {@code maxLength} &lt; 3
+     */
     public MlmTeacherSource {
         Objects.requireNonNull(teacher, "teacher");
         Objects.requireNonNull(device, "device");

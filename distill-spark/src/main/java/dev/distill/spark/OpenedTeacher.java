@@ -11,16 +11,35 @@ import dev.distill.core.cache.TopKCacheBuilder;
  */
 public interface OpenedTeacher extends AutoCloseable {
 
-    /** Vocabulary logits at chosen positions, and hidden states (see {@link TopKCacheBuilder.Teacher}). */
+    /**
+     * Vocabulary logits at chosen positions, and hidden states (see {@link TopKCacheBuilder.Teacher}).
+     *
+     * @return the teacher the cache builder runs; safe to call from several task threads
+     */
     TopKCacheBuilder.Teacher teacher();
 
-    /** The manager (device) the teacher's batches are made on. */
+    /**
+     * The manager (device) the teacher's batches are made on.
+     *
+     * @return the teacher's manager, owned by this teacher
+     */
     NDManager manager();
 
-    /** What the fingerprint and the record widths need to know about this teacher. */
+    /**
+     * What the fingerprint and the record widths need to know about this teacher.
+     *
+     * @return the teacher's hashes, shape, padding id, maximum length and masking seed
+     */
     TeacherInfo info();
 
-    /** The example the teacher sees for the {@code index}-th text of the corpus (0-based). */
+    /**
+     * The example the teacher sees for the {@code index}-th text of the corpus (0-based).
+     *
+     * @param text the raw text
+     * @param index its 0-based position in the input; it keys the masking, so the example depends
+     *     only on (text, index) and the teacher, never on the partition that computes it
+     * @return the tokenised (and masked) example with the positions to keep
+     */
     CacheExample example(String text, long index);
 
     @Override

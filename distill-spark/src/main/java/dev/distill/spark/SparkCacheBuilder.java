@@ -58,7 +58,11 @@ public final class SparkCacheBuilder {
     /**
      * What happened to one shard in the task that handled it.
      *
+     * @serial exclude
+     * @param shard the shard's index
      * @param built true if this task computed and wrote it, false if it was already complete
+     * @param positions kept positions in the shard
+     * @param bytes the shard file's size in bytes
      * @param attempt the task attempt that reported it (0 = first)
      * @param executor the executor's id ("driver" in local mode)
      */
@@ -68,7 +72,14 @@ public final class SparkCacheBuilder {
     /**
      * What a build did.
      *
+     * @param fingerprint the cache's fingerprint, as written in {@code cache.json}
+     * @param examples examples in the cache (texts in the input)
      * @param tokens real tokens over all examples
+     * @param positions kept positions over all shards
+     * @param bytes the shard files' sizes in bytes, summed
+     * @param shardsReused shards this run did not compute: complete up front or committed by an
+     *     earlier attempt
+     * @param shardsBuilt shards this run computed and wrote
      * @param outcomes the shards handled by this run's tasks (not those found complete up front)
      * @param teacherSeconds wall time of the teacher stage alone (shuffle by shard, forward passes,
      *     shard writes), the part comparable with the single-process builder's {@code build}
@@ -99,20 +110,43 @@ public final class SparkCacheBuilder {
     }
 
     /**
+     * A builder with the defaults k 32, no hidden layers, 1024 examples per shard, batches of 32
+     * and one teacher task per shard to build.
+     *
      * @param jsc the Spark context (local or cluster)
      * @param dir the cache directory, on a file system every executor sees at this path
      * @param source how executors load the teacher
+     * @return the builder
+     * @throws NullPointerException if an argument is null
      */
     public static Builder builder(JavaSparkContext jsc, Path dir, TeacherSource source) {
         return new Builder(jsc, dir, source);
     }
 
-    /** Builds (or finishes) the cache of the texts of a {@code Dataset<String>}, in its row order. */
+    /**
+     * Builds (or finishes) the cache of the texts of a {@code Dataset<String>}, in its row order.
+     *
+     * @param texts one text per row
+     * @return what the build did
+     * @throws IOException as {@link #build(JavaRDD)}
+     */
     public Result build(Dataset<String> texts) throws IOException {
         return build(texts.javaRDD());
     }
 
-    /** Builds (or finishes) the cache of {@code texts}; a text's id is its position in the RDD. */
+    /**
+     * Builds (or finishes) the cache of {@code texts}; a text's id is its position in the RDD. A
+     * rerun over the same directory and inputs computes only the shards that are not complete.
+     *
+     * @param texts the texts, in a stable order
+     * @return what the build did
+     * @throws IOException if the directory or a shard cannot be written, or a shard is missing or
+     *     damaged at the end ({@link java.nio.file.NoSuchFileException}, the cache left incomplete)
+     * @throws IllegalArgumentException if the input is empty, a hidden layer is beyond the
+     *     teacher's, or an example is longer than the maximum length
+     * @throws dev.distill.core.cache.FingerprintMismatchException if the directory holds a cache of
+     *     other inputs or another layout
+     */
     public Result build(JavaRDD<String> texts) throws IOException {
         TeacherSource src = source;
         TeacherInfo info = jsc.parallelize(List.of(0), 1).map(x -> ExecutorTeachers.get(src).info()).first();
@@ -299,43 +333,79 @@ public final class SparkCacheBuilder {
             this.source = Objects.requireNonNull(source, "source");
         }
 
-        /** Tokens kept per position (default 32). */
+        /**
+         * Tokens kept per position (default 32).
+         *
+         * @param k top-k size, &ge; 1 and at most the teacher's vocabulary size
+         * @return this builder
+         */
         public Builder optK(int k) {
             this.k = k;
             return this;
         }
 
-        /** Hidden states stored per token (0 = embedding output, L = last layer), ascending; default none. */
+        /**
+         * Hidden states stored per token (0 = embedding output, L = last layer), ascending; default none.
+         *
+         * @param layers strictly ascending hidden-state indices; each is stored as (T, H) for an
+         *     example of T real tokens
+         * @return this builder
+         */
         public Builder optHiddenLayers(List<Integer> layers) {
             this.hiddenLayers = List.copyOf(layers);
             return this;
         }
 
-        /** Examples per shard file (default 1024, as {@code ./distill cache}). */
+        /**
+         * Examples per shard file (default 1024, as {@code ./distill cache}).
+         *
+         * @param n examples per shard, &ge; 1
+         * @return this builder
+         */
         public Builder optExamplesPerShard(int n) {
             this.examplesPerShard = n;
             return this;
         }
 
-        /** Examples per teacher forward pass (default 32). */
+        /**
+         * Examples per teacher forward pass (default 32).
+         *
+         * @param n the batch size B, &ge; 1
+         * @return this builder
+         */
         public Builder optBatchSize(int n) {
             this.batchSize = n;
             return this;
         }
 
-        /** Tasks of the teacher stage (default 0: one per shard to build); each holds whole shards. */
+        /**
+         * Tasks of the teacher stage (default 0: one per shard to build); each holds whole shards.
+         *
+         * @param n the number of tasks, or 0 for one per shard to build
+         * @return this builder
+         */
         public Builder optPartitions(int n) {
             this.partitions = n;
             return this;
         }
 
-        /** A test hook run before each shard commit ({@link FaultInjector}). */
+        /**
+         * A test hook run before each shard commit ({@link FaultInjector}).
+         *
+         * @param f the hook, or null for none (the default)
+         * @return this builder
+         */
         public Builder optFaultInjector(FaultInjector f) {
             this.faults = f;
             return this;
         }
 
-        /** Checks the settings (positive sizes, ascending hidden layers) and makes the builder. */
+        /**
+         * Checks the settings (positive sizes, ascending hidden layers) and makes the builder.
+         *
+         * @return the configured builder
+         * @throws IllegalArgumentException naming the bad setting
+         */
         public SparkCacheBuilder build() {
             if (k < 1 || examplesPerShard < 1 || batchSize < 1 || partitions < 0) {
                 throw new IllegalArgumentException("k (" + k + "), examples per shard (" + examplesPerShard

@@ -27,7 +27,14 @@ public final class SparkCacheMain {
 
     private SparkCacheMain() {}
 
-    /** Runs the build; every option is {@code --name value}. */
+    /**
+     * Runs the build; every option is {@code --name value}. A bad command line prints the reason
+     * and the usage on stderr and exits with status 2.
+     *
+     * @param args {@code --teacher}, {@code --input} and {@code --out} (required) and the optional
+     *     settings listed in the usage line
+     * @throws IOException if an input cannot be listed or the cache cannot be written
+     */
     public static void main(String[] args) throws IOException {
         Options o;
         try {

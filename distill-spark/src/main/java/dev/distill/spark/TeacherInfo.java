@@ -15,6 +15,7 @@ import java.io.Serializable;
  * @param maxLength the truncation length of its inputs
  * @param maskingSeed the masking seed (−1 when inputs are not masked)
  * @param device where it runs, in words
+ * @serial exclude
  */
 public record TeacherInfo(String weightsHash, String tokenizerHash, int vocabSize, int hiddenSize, int numLayers,
         long padId, int maxLength, long maskingSeed, String device) implements Serializable {}

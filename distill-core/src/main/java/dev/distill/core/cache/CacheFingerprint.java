@@ -25,6 +25,7 @@ import java.util.Objects;
  * @param hiddenLayers the hidden-state indices stored per real token (0 = embedding output, l =
  *     output of layer l, as in {@code ModelOutputs.hiddenStates}), strictly ascending; empty when
  *     the cache holds no hidden states
+ * @serial exclude
  */
 public record CacheFingerprint(String teacherHash, String tokenizerHash, String dataHash, int maxLength, int k,
         long maskingSeed, List<Integer> hiddenLayers) implements java.io.Serializable {

@@ -16,7 +16,8 @@ import java.util.Objects;
  * examples, examples per shard and record widths. Everything about the cache that does not need
  * the teacher, so that a build can be split across processes: a driver makes the plan and calls
  * {@link #begin()}, any number of workers (each with its own teacher) compute shards with {@link
- * TopKCacheBuilder#buildShard}, each shard written atomically under a name fixed by its index,
+ * TopKCacheBuilder#computeShard} and write each with {@link ComputedShard#commit()}, atomically
+ * under a name fixed by its index,
  * and the driver ends with {@link #finishFromShards()}, which checks every shard and writes the
  * same complete {@code cache.json} as the single-process {@link TopKCacheBuilder#build}.
  *
@@ -28,18 +29,37 @@ public final class CachePlan implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
-    /** A complete shard: its kept positions and its size in bytes. */
+    /**
+     * A complete shard: its kept positions and its size in bytes.
+     *
+     * @serial exclude
+     * @param shard the shard's index in the cache
+     * @param positions kept positions summed over the shard's examples
+     * @param bytes the shard file's size in bytes
+     */
     public record ShardStats(int shard, long positions, long bytes) implements Serializable {}
 
-    /** Totals of a complete cache. */
+    /**
+     * Totals of a complete cache.
+     *
+     * @param positions kept positions summed over every shard
+     * @param bytes the shard files' sizes in bytes, summed
+     */
     public record Totals(long positions, long bytes) {}
 
+    /** The cache directory, as a string so that the plan serializes. */
     private final String dir;
+    /** What the cache is computed from; every shard header carries it. */
     private final CacheFingerprint fingerprint;
+    /** Examples in the whole cache, &ge; 1. */
     private final long numExamples;
+    /** Examples per shard file, &ge; 1 (the last shard may hold fewer). */
     private final int examplesPerShard;
+    /** V, the width of the teacher's logits, &ge; 2. */
     private final int vocabSize;
+    /** Width of the stored pooled embedding, 0 for none. */
     private final int pooledDim;
+    /** Width H of the stored hidden states, 0 when the fingerprint names no hidden layers. */
     private final int hiddenDim;
 
     private CachePlan(String dir, CacheFingerprint fingerprint, long numExamples, int examplesPerShard,
@@ -54,6 +74,9 @@ public final class CachePlan implements Serializable {
     }
 
     /**
+     * A plan for the cache in {@code dir}; checks the layout but touches no file (call {@link
+     * #begin()} for that).
+     *
      * @param dir the cache directory (created by {@link #begin()})
      * @param fingerprint what the cache is computed from, data hash over all {@code numExamples} in order
      * @param numExamples examples in the whole cache
@@ -62,6 +85,12 @@ public final class CachePlan implements Serializable {
      * @param pooledDim width of the stored pooled embedding, 0 for none
      * @param hiddenDim width of the stored hidden states: the teacher's hidden size when the
      *     fingerprint names hidden layers, else 0
+     * @return the plan
+     * @throws NullPointerException if {@code dir} or {@code fingerprint} is null
+     * @throws IllegalArgumentException if {@code numExamples} or {@code examplesPerShard} is not
+     *     positive, a width is negative, {@code vocabSize} &lt; 2 or below the fingerprint's k, the
+     *     hidden width disagrees with the fingerprint's hidden layers (one is set without the
+     *     other), or the shards would be more than {@link Integer#MAX_VALUE}
      */
     public static CachePlan of(Path dir, CacheFingerprint fingerprint, long numExamples, int examplesPerShard,
             int vocabSize, int pooledDim, int hiddenDim) {
@@ -96,47 +125,85 @@ public final class CachePlan implements Serializable {
                 hiddenDim);
     }
 
-    /** The cache directory. */
+    /**
+     * The cache directory.
+     *
+     * @return the directory the plan was made for
+     */
     public Path directory() {
         return Path.of(dir);
     }
 
-    /** What the cache is computed from; every shard header carries it. */
+    /**
+     * What the cache is computed from; every shard header carries it.
+     *
+     * @return the fingerprint
+     */
     public CacheFingerprint fingerprint() {
         return fingerprint;
     }
 
-    /** Examples in the whole cache. */
+    /**
+     * Examples in the whole cache.
+     *
+     * @return the number of examples, &ge; 1
+     */
     public long numExamples() {
         return numExamples;
     }
 
-    /** Examples per shard file (the last shard may hold fewer). */
+    /**
+     * Examples per shard file (the last shard may hold fewer).
+     *
+     * @return examples per shard, &ge; 1
+     */
     public int examplesPerShard() {
         return examplesPerShard;
     }
 
-    /** V, the width of the teacher's logits. */
+    /**
+     * V, the width of the teacher's logits.
+     *
+     * @return the vocabulary size, &ge; 2
+     */
     public int vocabSize() {
         return vocabSize;
     }
 
-    /** Width of the stored pooled embedding, 0 for none. */
+    /**
+     * Width of the stored pooled embedding.
+     *
+     * @return the pooled width, 0 for none
+     */
     public int pooledDim() {
         return pooledDim;
     }
 
-    /** Width of the stored hidden states, 0 when the fingerprint names no hidden layers. */
+    /**
+     * Width H of the stored hidden states.
+     *
+     * @return the hidden width, 0 when the fingerprint names no hidden layers
+     */
     public int hiddenDim() {
         return hiddenDim;
     }
 
-    /** Shard files in the cache: ceil(numExamples / examplesPerShard). */
+    /**
+     * Shard files in the cache: ceil(numExamples / examplesPerShard).
+     *
+     * @return the number of shards, &ge; 1
+     */
     public int numShards() {
         return (int) ((numExamples + examplesPerShard - 1) / examplesPerShard);
     }
 
-    /** The shard that holds example {@code index} (0-based, in data order). */
+    /**
+     * The shard that holds example {@code index}.
+     *
+     * @param index the example's index, 0-based in data order
+     * @return {@code index / examplesPerShard}
+     * @throws IllegalArgumentException if {@code index} is outside [0, numExamples)
+     */
     public int shardOf(long index) {
         if (index < 0 || index >= numExamples) {
             throw new IllegalArgumentException("example " + index + " is outside the cache's [0, " + numExamples + ")");
@@ -144,18 +211,36 @@ public final class CachePlan implements Serializable {
         return (int) (index / examplesPerShard);
     }
 
-    /** Index of the first example of {@code shard}. */
+    /**
+     * Index of the first example of {@code shard}.
+     *
+     * @param shard the shard's index, in [0, numShards)
+     * @return {@code shard · examplesPerShard}
+     * @throws IllegalArgumentException if the shard does not exist
+     */
     public long firstExample(int shard) {
         checkShard(shard);
         return (long) shard * examplesPerShard;
     }
 
-    /** Examples in {@code shard} (the last may hold fewer). */
+    /**
+     * Examples in {@code shard} (the last may hold fewer).
+     *
+     * @param shard the shard's index, in [0, numShards)
+     * @return the number of examples it holds, &ge; 1
+     * @throws IllegalArgumentException if the shard does not exist
+     */
     public int shardSize(int shard) {
         return (int) Math.min(examplesPerShard, numExamples - firstExample(shard));
     }
 
-    /** The file of {@code shard}. */
+    /**
+     * The file of {@code shard}; its name depends only on the index.
+     *
+     * @param shard the shard's index, in [0, numShards)
+     * @return the shard's path inside {@link #directory()} (it may not exist yet)
+     * @throws IllegalArgumentException if the shard does not exist
+     */
     public Path shardFile(int shard) {
         checkShard(shard);
         return directory().resolve(CacheManifest.shardName(shard));
@@ -183,6 +268,10 @@ public final class CachePlan implements Serializable {
      * writers left, refuses a cache there made from other inputs or with another layout (naming
      * every difference) and writes {@code cache.json} with {@code complete: false}. Call once,
      * before any shard is computed; complete shards of an earlier run are kept.
+     *
+     * @throws FingerprintMismatchException if the directory holds a cache made from other inputs or
+     *     with another layout; the message names every difference
+     * @throws IOException if the directory or {@code cache.json} cannot be written
      */
     public void begin() throws IOException {
         Path d = directory();
@@ -215,6 +304,10 @@ public final class CachePlan implements Serializable {
      * The stats of {@code shard} if its file is complete and belongs to this plan (header equal,
      * structure and CRC-32 valid), else {@code null}: absent, torn or damaged shards are to be
      * (re)built, and the atomic write replaces them.
+     *
+     * @param shard the shard's index, in [0, numShards)
+     * @return the shard's kept positions and size, or {@code null} if it is to be (re)built
+     * @throws IllegalArgumentException if the shard does not exist
      */
     public ShardStats completeShard(int shard) {
         Path file = shardFile(shard);
@@ -236,7 +329,14 @@ public final class CachePlan implements Serializable {
         }
     }
 
-    /** Writes the complete {@code cache.json} with totals the caller counted. */
+    /**
+     * Writes the complete {@code cache.json} with totals the caller counted; checks no shard (see
+     * {@link #finishFromShards()} for that).
+     *
+     * @param positions kept positions summed over every shard
+     * @param bytes the shard files' sizes in bytes, summed
+     * @throws IOException if {@code cache.json} cannot be written
+     */
     public void finish(long positions, long bytes) throws IOException {
         manifest(true, positions, bytes).write(directory());
     }
@@ -246,7 +346,9 @@ public final class CachePlan implements Serializable {
      * complete and belongs to this plan (structure, header, CRC-32), sums their positions and
      * sizes, deletes stray temporary files and writes the complete {@code cache.json}.
      *
+     * @return the positions and bytes summed over every shard
      * @throws NoSuchFileException naming the first missing or damaged shard (nothing is marked complete)
+     * @throws IOException if {@code cache.json} cannot be written
      */
     public Totals finishFromShards() throws IOException {
         long positions = 0;

@@ -23,22 +23,39 @@ public final class ComputedShard {
         this.writer = writer;
     }
 
-    /** The shard's index in the cache. */
+    /**
+     * The shard's index in the cache.
+     *
+     * @return the index, in [0, numShards) of its plan
+     */
     public int shard() {
         return shard;
     }
 
-    /** Kept positions over the shard's examples. */
+    /**
+     * Kept positions over the shard's examples.
+     *
+     * @return the number of positions whose top-k the shard stores
+     */
     public long positions() {
         return writer.positions();
     }
 
-    /** The file this shard belongs in. */
+    /**
+     * The file this shard belongs in ({@link CachePlan#shardFile(int)}).
+     *
+     * @return the shard's path; it exists only once {@link #commit()} has run
+     */
     public Path file() {
         return plan.shardFile(shard);
     }
 
-    /** The complete shard file's bytes (a copy; for tests that need to write part of it). */
+    /**
+     * The complete shard file's bytes (a copy; for tests that need to write part of it).
+     *
+     * @return exactly the bytes {@link #commit()} writes: header, index, records and trailer
+     * @throws IOException never in practice (the bytes go to memory); declared by the channel
+     */
     public byte[] toBytes() throws IOException {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         try (WritableByteChannel ch = Channels.newChannel(out)) {
@@ -51,7 +68,13 @@ public final class ComputedShard {
         return out.toByteArray();
     }
 
-    /** Writes the shard to {@link #file()} atomically (temporary file, fsync, rename); returns its size. */
+    /**
+     * Writes the shard to {@link #file()} atomically (temporary file, fsync, rename), replacing
+     * any file there, so a retried or concurrent attempt leaves one complete file.
+     *
+     * @return the shard file's size in bytes
+     * @throws IOException if the file cannot be written
+     */
     public long commit() throws IOException {
         return writer.write(file());
     }

@@ -205,7 +205,13 @@ public final class TopKCacheBuilder {
      * (see {@link CachePlan}): the builder's vocabulary, pooled and hidden widths must match the
      * plan's.
      *
+     * @param plan the cache's plan; its fingerprint's k, max length and hidden layers apply
+     * @param shard the shard's index, in [0, plan.numShards())
      * @param shardExamples the shard's examples, in order: [firstExample(shard), +shardSize(shard))
+     * @return the computed shard, held in memory until {@link ComputedShard#commit()}
+     * @throws IllegalArgumentException if the plan's widths differ from this builder's, the number
+     *     of examples is not the shard's size, an example is longer than the fingerprint's max
+     *     length, or the shard does not exist
      */
     public ComputedShard computeShard(CachePlan plan, int shard, List<CacheExample> shardExamples) {
         Objects.requireNonNull(plan, "plan");

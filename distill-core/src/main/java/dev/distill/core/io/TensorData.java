@@ -201,6 +201,8 @@ public record TensorData(DType dtype, long[] shape, ByteBuffer data) {
     /**
      * The index of the first NaN or infinite element, or -1 when every element is finite (and for
      * integer types). Reads the stored bits (an all-ones exponent), so nothing is converted.
+     *
+     * @return the flat (row-major) index of the first non-finite element, or -1
      */
     public long firstNonFinite() {
         long n = numElements();
@@ -234,7 +236,15 @@ public record TensorData(DType dtype, long[] shape, ByteBuffer data) {
         }
     }
 
-    /** Element {@code i} of a floating-point tensor as float32 (converted as {@link #toFloats} does). */
+    /**
+     * Element {@code i} of a floating-point tensor as float32 (converted as {@link #toFloats} does).
+     *
+     * @param i the flat (row-major) index, in [0, numElements)
+     * @return the element as float32
+     * @throws IllegalStateException if the tensor is not floating point
+     * @throws IndexOutOfBoundsException if {@code i} is outside the tensor
+     * @throws ArithmeticException if {@code i} does not fit in an {@code int}
+     */
     public float floatAt(long i) {
         int k = Math.toIntExact(i);
         ByteBuffer b = data.duplicate().order(ByteOrder.LITTLE_ENDIAN);

@@ -13,8 +13,11 @@ public final class WriteFailedException extends IOException {
 
     private static final long serialVersionUID = 1L;
 
+    /** The file or directory that was being written (not serialized: {@link Path} is not serializable). */
     private final transient Path target;
+    /** Why the write failed, from the cause (an inner write's failure keeps its own reason). */
     private final String reason;
+    /** Whether the cause chain says the device or the quota is full. */
     private final boolean diskFull;
 
     private WriteFailedException(Path target, String reason, boolean diskFull, IOException cause) {
@@ -38,7 +41,14 @@ public final class WriteFailedException extends IOException {
         return new WriteFailedException(target, reason, isDiskFull(cause), cause);
     }
 
-    /** Whether {@code e} (or its cause chain) says the device or the quota is full. */
+    /**
+     * Whether {@code e} (or its cause chain) says the device or the quota is full.
+     *
+     * @param e the failure to inspect; null gives false
+     * @return true if a {@code WriteFailedException} in the chain was made for a full disk, or a
+     *     message in the chain says "No space left on device", "Disk quota exceeded" or "There is
+     *     not enough space on the disk"
+     */
     public static boolean isDiskFull(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof WriteFailedException w && w.diskFull) {
@@ -53,7 +63,11 @@ public final class WriteFailedException extends IOException {
         return false;
     }
 
-    /** The file or directory that was being written. */
+    /**
+     * The file or directory that was being written.
+     *
+     * @return the target; null after deserialization (the field is transient)
+     */
     public Path target() {
         return target;
     }

@@ -16,14 +16,20 @@ public enum ResumeMode {
     /** Continue from a checkpoint; a directory without one is refused. */
     REQUIRED;
 
-    /** The command-line spelling: {@code never}, {@code if-compatible}, {@code required}. */
+    /**
+     * The command-line spelling: {@code never}, {@code if-compatible}, {@code required}.
+     *
+     * @return the name in lower case with {@code -} for {@code _}
+     */
     public String cliName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
     /**
-     * Parses {@link #cliName()} (case-insensitive, {@code _} or {@code -}).
+     * Parses {@link #cliName()} (case-insensitive, {@code _} or {@code -}, surrounding blanks ignored).
      *
+     * @param value the spelling to parse, e.g. {@code if-compatible}; null is refused like an unknown one
+     * @return the mode
      * @throws IllegalArgumentException naming the value and the valid ones
      */
     public static ResumeMode parse(String value) {

@@ -15,7 +15,11 @@ public final class RunDirectoryLockedException extends IllegalStateException {
         this.directory = directory;
     }
 
-    /** The directory that is locked. */
+    /**
+     * The directory that is locked.
+     *
+     * @return the run directory as the caller named it; null after deserialization (the field is transient)
+     */
     public Path directory() {
         return directory;
     }

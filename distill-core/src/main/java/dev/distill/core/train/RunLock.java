@@ -52,8 +52,12 @@ public final class RunLock implements AutoCloseable {
     }
 
     /**
-     * Locks {@code directory} (created if missing) for this process.
+     * Locks {@code directory} (created if missing) for this process. The thread that holds the lock
+     * may acquire it again (each hold is closed on its own); the OS lock is kept in the file
+     * {@value #FILE} of the directory, which names the holding process.
      *
+     * @param directory the run directory
+     * @return a hold on the lock; close it to release
      * @throws RunDirectoryLockedException when another process (or thread) holds it
      * @throws UncheckedIOException when the directory or the lock file cannot be created
      */
@@ -98,7 +102,12 @@ public final class RunLock implements AutoCloseable {
         }
     }
 
-    /** Whether this process holds the lock on {@code directory}. */
+    /**
+     * Whether this process holds the lock on {@code directory}.
+     *
+     * @param directory the run directory
+     * @return true if some thread of this process holds it; false if not, or if the directory does not exist
+     */
     public static boolean isHeldHere(Path directory) {
         try {
             Path key = directory.toRealPath();

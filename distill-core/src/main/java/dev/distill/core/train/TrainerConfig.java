@@ -242,7 +242,11 @@ public final class TrainerConfig {
         return progress;
     }
 
-    /** What {@code fit} does with a directory that holds checkpoints; default {@link ResumeMode#IF_COMPATIBLE}. */
+    /**
+     * What {@code fit} does with a directory that holds checkpoints; default {@link ResumeMode#IF_COMPATIBLE}.
+     *
+     * @return the resume mode
+     */
     public ResumeMode resume() {
         return resume;
     }
@@ -250,6 +254,8 @@ public final class TrainerConfig {
     /**
      * The user's version of the loss, recorded in each checkpoint's manifest ({@code loss.version});
      * resuming with another value is refused. Default {@code ""} (none).
+     *
+     * @return the loss version, never null
      */
     public String lossVersion() {
         return lossVersion;

@@ -22,6 +22,8 @@ public final class MaskedCacheInputs {
     private final MlmMasker masker;
 
     /**
+     * Inputs for a teacher cache masked with {@code seed}.
+     *
      * @param tokenizer the teacher's tokenizer (its maximum length truncates)
      * @param vocabSize the teacher's vocabulary size (random replacements are drawn below it)
      * @param seed the masking seed
@@ -32,7 +34,13 @@ public final class MaskedCacheInputs {
         this.masker = MlmMasker.builder(tokenizer.tokenId("[MASK]"), vocabSize).optSeed(seed).build();
     }
 
-    /** The masked example of {@code text}, the {@code index}-th text of the corpus (0-based). */
+    /**
+     * The masked example of {@code text}, the {@code index}-th text of the corpus (0-based).
+     *
+     * @param text the raw text
+     * @param index its 0-based index in the corpus: the masking's key, so equal indices mask alike
+     * @return the masked input ids, the token types and the masked (predicted) positions, ascending
+     */
     public CacheExample example(String text, long index) {
         TokenizedExample e = pipeline.tokenize(TextExample.of(text));
         MlmMasker.Masked mk = masker.mask(e, index, 0);

@@ -28,7 +28,12 @@ public final class MemoryEstimate {
 
     private MemoryEstimate() {}
 
-    /** Bytes of the encoder's float32 weights: {@code 4 · parameterCount()} (saturates at Long.MAX_VALUE). */
+    /**
+     * Bytes of the encoder's float32 weights: {@code 4 · parameterCount()} (saturates at Long.MAX_VALUE).
+     *
+     * @param c the encoder's configuration
+     * @return the weights' bytes, or {@link Long#MAX_VALUE} if that overflows a long
+     */
     public static long parameterBytes(EncoderConfig c) {
         return times(4, parameterCount(c));
     }
@@ -56,9 +61,15 @@ public final class MemoryEstimate {
 
     /**
      * A lower bound on the activation bytes of one forward pass over {@code batch × seq} tokens
-     * (see the class comment).
+     * (see the class comment): the (L+1) hidden states of shape (B, T, H), and per layer the
+     * attention scores and probabilities of shape (B, heads, T, T), queries, keys and values of
+     * shape (B, T, A) and the feed-forward activation of shape (B, T, F).
      *
+     * @param c the encoder's configuration (L, H, heads, A, F)
+     * @param batch B, the sequences in the batch
+     * @param seq T, the tokens per sequence
      * @param bytesPerElement 4 for float32, 2 for float16
+     * @return the lower bound in bytes, or {@link Long#MAX_VALUE} if that overflows a long
      */
     public static long forwardBytes(EncoderConfig c, long batch, long seq, int bytesPerElement) {
         long bt = times(batch, seq);
@@ -72,6 +83,12 @@ public final class MemoryEstimate {
      * A lower bound on the bytes of training this encoder on {@code batch × seq} tokens in
      * float32 with AdamW: weights, gradients and two moments ({@code 16·P}) plus one forward
      * pass's activations.
+     *
+     * @param c the encoder's configuration
+     * @param batch B, the sequences in the batch
+     * @param seq T, the tokens per sequence
+     * @return {@code 4 · parameterBytes(c) + forwardBytes(c, batch, seq, 4)}, or {@link
+     *     Long#MAX_VALUE} if that overflows a long
      */
     public static long trainingBytes(EncoderConfig c, long batch, long seq) {
         return plus(times(4, parameterBytes(c)), forwardBytes(c, batch, seq, 4));
@@ -80,6 +97,10 @@ public final class MemoryEstimate {
     /**
      * The memory of {@code device}: the GPU's total memory, or on CPU the physical memory (the
      * container's limit where there is one).
+     *
+     * @param device the device; null or a CPU device for host memory. A GPU whose memory cannot
+     *     be queried falls back to host memory
+     * @return the device's total memory in bytes (not what is free now)
      */
     public static long availableBytes(Device device) {
         if (device != null && device.isGpu()) {
@@ -102,6 +123,8 @@ public final class MemoryEstimate {
     /**
      * Refuses a model whose float32 weights alone cannot fit in {@code device}'s memory.
      *
+     * @param c the encoder's configuration
+     * @param device where the model is to live; null for host memory
      * @param source the {@code config.json} (or option) the configuration came from, for the message
      * @throws IllegalArgumentException one line with the estimate, the memory and the keys to check
      */
@@ -122,6 +145,8 @@ public final class MemoryEstimate {
     /**
      * Refuses {@code needed} bytes when they exceed {@code device}'s memory.
      *
+     * @param needed the bytes needed, e.g. from {@link #trainingBytes}
+     * @param device where they are needed; null for host memory
      * @param what what needs them, e.g. {@code "bench --batch 32 --seq 100000 (training step)"}
      * @param fix what to change
      * @throws IllegalArgumentException one line with the estimate, the memory and the fix
@@ -159,7 +184,12 @@ public final class MemoryEstimate {
         return hostMemory;
     }
 
-    /** Bytes in binary units with three significant digits: {@code 1.13 GiB}, {@code 6.52 TiB}. */
+    /**
+     * Bytes in binary units with three significant digits: {@code 1.13 GiB}, {@code 6.52 TiB}.
+     *
+     * @param bytes a byte count
+     * @return e.g. {@code 512 bytes}, {@code 1.13 GiB}; below 1024 the exact count
+     */
     public static String format(long bytes) {
         String[] units = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
         double v = bytes;

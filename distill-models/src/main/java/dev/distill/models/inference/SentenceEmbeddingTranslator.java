@@ -59,6 +59,9 @@ public final class SentenceEmbeddingTranslator implements Translator<String, flo
      * A DJL model whose block is {@code loaded}'s encoder, with this translator: {@code
      * model.newPredictor().predict(text)}. Closing the returned model does not free the weights
      * (the {@link LoadedModel} owns them).
+     *
+     * @param loaded the loaded model: its encoder, tokenizer, pooling and device are used
+     * @return a model whose predictor maps one text to its unit-length embedding of H floats
      */
     public static ZooModel<String, float[]> zooModel(LoadedModel loaded) {
         Model model = Model.newInstance(loaded.source(), loaded.manager().getDevice());

@@ -123,6 +123,12 @@ public final class HfDirectory {
     /**
      * As {@link #save(Encoder, TextTokenizer, Path)}, with a model card that records the teacher,
      * data, recipe and measured figures (its details are filled in from the encoder).
+     *
+     * @param encoder the model, with initialised weights
+     * @param tokenizer its tokenizer, written as {@code tokenizer.json}
+     * @param dir the target directory, replaced as a whole; its parent is created if needed
+     * @param card the model card, written as {@code README.md} with {@link #describe} as its details
+     * @throws java.io.UncheckedIOException if the directory cannot be written
      */
     public static void save(Encoder encoder, TextTokenizer tokenizer, Path dir, ModelCard card) {
         EncoderConfig c = encoder.config();
@@ -167,6 +173,9 @@ public final class HfDirectory {
     /**
      * What the model card says about the model itself: architecture, shape, parameters, pooling,
      * and what {@code pooler_output} holds.
+     *
+     * @param encoder the model
+     * @return one paragraph of Markdown, e.g. {@code BertModel, 6 layers, hidden 384, ...}
      */
     public static String describe(Encoder encoder) {
         EncoderConfig c = encoder.config();

@@ -27,22 +27,49 @@ public record ModelCard(String title, String teacher, String data, String recipe
             "bge-small-en-v1.5", "mit",
             "all-minilm-l6-v2", "apache-2.0");
 
+    /**
+     * Checks the title and copies the figures (their order kept); a null figures map means none.
+     *
+     * @param title the heading, not null
+     * @param teacher the teacher's name, or {@code null} when unknown
+     * @param data what it was trained on, or {@code null}
+     * @param recipe how it was trained, or {@code null}
+     * @param figures measured figures in display order, or {@code null} for none
+     * @param details the model's shape and pooling, or {@code null}
+     * @throws NullPointerException if {@code title} is null
+     */
     public ModelCard {
         Objects.requireNonNull(title, "title");
         figures = figures == null ? Map.of() : new LinkedHashMap<>(figures);
     }
 
-    /** A card that knows only the model itself. */
+    /**
+     * A card that knows only the model itself: no teacher, data, recipe or figures.
+     *
+     * @param title the heading, not null
+     * @param details the model's shape and pooling, or {@code null}
+     * @return the card
+     */
     public static ModelCard minimal(String title, String details) {
         return new ModelCard(title, null, null, null, Map.of(), details);
     }
 
-    /** The same card with the writer's description of the model. */
+    /**
+     * The same card with the writer's description of the model.
+     *
+     * @param newDetails the model's shape and pooling, replacing {@link #details()}
+     * @return a new card, equal in every other field
+     */
     public ModelCard withDetails(String newDetails) {
         return new ModelCard(title, teacher, data, recipe, figures, newDetails);
     }
 
-    /** The licence a model distilled from {@code teacher} inherits (SPDX-like id), or {@code other} when unknown. */
+    /**
+     * The licence a model distilled from {@code teacher} inherits (SPDX-like id), or {@code other} when unknown.
+     *
+     * @param teacher the teacher's name or path (matched case-insensitively on a known model name), or null
+     * @return e.g. {@code mit} for bge-small-en-v1.5, {@code apache-2.0} for all-MiniLM-L6-v2, else {@code other}
+     */
     public static String licenceOf(String teacher) {
         if (teacher == null) {
             return "other";
@@ -56,7 +83,12 @@ public record ModelCard(String title, String teacher, String data, String recipe
         return "other";
     }
 
-    /** The Markdown text. */
+    /**
+     * The Markdown text: the Hugging Face YAML header, the teacher, licence, data and recipe, the
+     * model's details, the figures as a table and how to load the model in Python and Java.
+     *
+     * @return the whole {@code README.md}
+     */
     public String render() {
         StringBuilder sb = new StringBuilder("---\n");
         sb.append("license: ").append(licenceOf(teacher)).append('\n');
@@ -92,7 +124,12 @@ public record ModelCard(String title, String teacher, String data, String recipe
         sb.append("- **").append(k).append("**: ").append(v).append('\n');
     }
 
-    /** Writes {@code README.md} into {@code dir} atomically (replacing the writer's default card). */
+    /**
+     * Writes {@code README.md} into {@code dir} atomically (replacing the writer's default card).
+     *
+     * @param dir the exported model directory, which must exist
+     * @throws IOException if the file cannot be written; what was there before is unchanged
+     */
     public void write(Path dir) throws IOException {
         AtomicFiles.writeString(dir.resolve("README.md"), render());
     }

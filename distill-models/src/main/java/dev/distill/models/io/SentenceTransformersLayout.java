@@ -31,7 +31,12 @@ public final class SentenceTransformersLayout {
     static final String NORMALIZE_DIR = "2_Normalize";
     private static final String ST = "sentence_transformers.models.";
 
-    /** What {@link #read} found: the pooling and whether embeddings are L2-normalised. */
+    /**
+     * What {@link #read} found: the pooling and whether embeddings are L2-normalised.
+     *
+     * @param pooling how token vectors of shape (B, T, H) become one (B, H) embedding
+     * @param normalize whether a {@code Normalize} module follows the pooling
+     */
     public record Modules(Pooling pooling, boolean normalize) {}
 
     private SentenceTransformersLayout() {}
@@ -80,8 +85,11 @@ public final class SentenceTransformersLayout {
      * Reads {@code modules.json} and the pooling it points to. Without {@code modules.json}: the
      * pooling of {@code 1_Pooling/config.json} if present, else [CLS]; no normalisation declared.
      *
+     * @param dir the model directory
+     * @return the pooling and whether embeddings are normalised
      * @throws MalformedFileException naming the file, the entry and the fix, for a corrupt file or a
      *     module distill cannot run
+     * @throws IOException if a file cannot be read
      */
     public static Modules read(Path dir) throws IOException {
         return SentenceTransformersConfig.read(dir, -1);

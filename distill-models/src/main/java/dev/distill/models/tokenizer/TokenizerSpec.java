@@ -63,6 +63,7 @@ public final class TokenizerSpec {
      *
      * @param json the file's bytes (UTF-8)
      * @param source the file or resource name, for messages
+     * @return the checked specification: its id range and token-type range
      * @throws IllegalArgumentException one line naming the file, the key, the value and the fix
      */
     public static TokenizerSpec parse(byte[] json, String source) {
@@ -95,17 +96,29 @@ public final class TokenizerSpec {
         return spec;
     }
 
-    /** The file or resource this was read from. */
+    /**
+     * The file or resource this was read from.
+     *
+     * @return the source name given to {@link #parse}
+     */
     public String source() {
         return source;
     }
 
-    /** One more than the largest token id the tokenizer can produce (vocabulary, added and special tokens). */
+    /**
+     * One more than the largest token id the tokenizer can produce (vocabulary, added and special tokens).
+     *
+     * @return the smallest vocab_size a model fed by this tokenizer may have
+     */
     public long idCount() {
         return maxId + 1;
     }
 
-    /** The largest token-type id the post-processor assigns (0 without one). */
+    /**
+     * The largest token-type id the post-processor assigns (0 without one).
+     *
+     * @return the largest type id; a model needs a type_vocab_size above it
+     */
     public int maxTypeId() {
         return maxTypeId;
     }
@@ -114,6 +127,7 @@ public final class TokenizerSpec {
      * Checks that this tokenizer can feed a model of shape {@code config}: every token id it can
      * produce has a row in the word-embedding table, every token-type id one in the type table.
      *
+     * @param config the model's shape (vocab_size, type_vocab_size)
      * @param configSource the model's {@code config.json} (or other source), for messages
      * @throws IllegalArgumentException one line naming both files, the values and the fix
      */

@@ -82,9 +82,16 @@ public final class OnnxExporter {
 
     /**
      * Writes {@code encoder} to {@code file} atomically; weights beyond protobuf's 2 GiB limit go
-     * to {@code file.data} beside it (ONNX external data).
+     * to {@code file.data} beside it (ONNX external data). The graph's inputs and outputs are
+     * listed in the class comment.
      *
+     * @param encoder the model to write, with its head if it has one
+     * @param file the {@code .onnx} file to write, replaced atomically (external data, if any, is
+     *     written atomically to {@code file.data} first)
+     * @param precision {@link Precision#FLOAT32}, or {@link Precision#INT8} for dynamically quantised
+     *     Linear weights
      * @param provenance written as the model's {@code metadata_props} (e.g. source, teacher)
+     * @throws IOException if the file (or its external data) cannot be written
      */
     public static void export(Encoder encoder, Path file, Precision precision, Map<String, String> provenance)
             throws IOException {
