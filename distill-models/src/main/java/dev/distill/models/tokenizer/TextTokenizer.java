@@ -92,6 +92,11 @@ public final class TextTokenizer implements AutoCloseable {
         return maxLength;
     }
 
+    /** The id batches are padded with (the tokenizer's [PAD]). */
+    public long padId() {
+        return padId;
+    }
+
     /** The original {@code tokenizer.json} bytes. */
     public byte[] json() {
         return json.clone();
