@@ -7,6 +7,7 @@ import dev.distill.core.data.TextExample;
 import dev.distill.core.data.TextLines;
 import dev.distill.core.data.TokenizedExample;
 import dev.distill.models.tokenizer.TextTokenizer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,13 +64,17 @@ public final class TextBatches {
      *
      * @throws dev.distill.core.data.DataException naming the file and line when a line is not
      *     UTF-8
-     * @throws IllegalArgumentException when the file holds no text or the batch size is not
-     *     positive
+     * @throws IllegalArgumentException when the file does not exist or holds no text, or the
+     *     batch size is not positive
      */
     public static ExampleBatchSource fromFile(Path file, TextTokenizer tokenizer, int batchSize, long seed) {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(tokenizer, "tokenizer");
         requireBatchSize(batchSize);
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("text file " + file + (Files.exists(file) ? " is not a regular file"
+                    : " does not exist") + "; give a UTF-8 file with one training text per line");
+        }
         List<String> texts = new ArrayList<>();
         try (var lines = TextLines.open(file, ErrorPolicy.FAIL)) {
             while (lines.hasNext()) {

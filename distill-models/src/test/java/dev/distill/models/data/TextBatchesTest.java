@@ -92,6 +92,8 @@ class TextBatchesTest {
         assertTrue(e.getMessage().contains("text 1 of 2 is blank"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> TextBatches.of(TEXTS, tok, 0, 1));
         assertTrue(e.getMessage().contains("batch size 0 must be at least 1"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> TextBatches.fromFile(tmp.resolve("none.txt"), tok, 2, 1));
+        assertTrue(e.getMessage().contains("none.txt does not exist"), e.getMessage());
         Path blank = tmp.resolve("blank.txt");
         Files.writeString(blank, "\n  \n");
         e = assertThrows(IllegalArgumentException.class, () -> TextBatches.fromFile(blank, tok, 2, 1));
