@@ -39,7 +39,7 @@ class ScalarsRuleTest {
     void noNdArrayArithmeticWithAJavaNumberInMainCode() throws IOException {
         Path root = Path.of("").toAbsolutePath().getParent();
         List<Path> files = new ArrayList<>();
-        for (String module : new String[] {"distill-core", "distill-losses", "distill-models", "distill-examples"}) {
+        for (String module : new String[] {"distill-core", "distill-losses", "distill-models", "distill-spark", "distill-examples"}) {
             Path src = root.resolve(module).resolve("src/main/java");
             assertTrue(Files.isDirectory(src), "missing " + src + "; run the test from a module directory");
             try (Stream<Path> s = Files.walk(src)) {

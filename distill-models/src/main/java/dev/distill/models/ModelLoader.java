@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import dev.distill.models.encoder.Encoder;
 import dev.distill.models.encoder.Pooling;
+import dev.distill.models.io.HfConfig;
 import dev.distill.models.io.HfDirectory;
 import dev.distill.models.io.onnx.ImportedEncoder;
 import dev.distill.models.io.onnx.OnnxBertImporter;
@@ -25,7 +26,8 @@ import org.slf4j.LoggerFactory;
  *   <li>A {@link KnownModel} name ({@code bge-small-en-v1.5}, {@code all-MiniLM-L6-v2}): the ONNX
  *       graph and tokenizer are read from the Maven-fetched jar on the classpath.
  *   <li>A directory: {@code config.json}, {@code model.safetensors}, {@code tokenizer.json}
- *       (strict: every weight present, nothing unknown).
+ *       (strict: every weight present, nothing unknown; the config checked against the weights,
+ *       the tokenizer against both, every weight finite).
  *   <li>A {@code .onnx} file: a BERT-family graph; {@code tokenizer.json} is taken from the same
  *       folder, or from {@code <name>-tokenizer.json} beside it.
  * </ul>
@@ -106,6 +108,7 @@ public final class ModelLoader {
             Device device) {
         NDManager manager = NDManager.newBaseManager(device);
         try {
+            tokenizer.spec().checkFits(imported.config(), source);
             Encoder encoder = new Encoder(imported.config(), pooling, null);
             encoder.loadState(manager, imported.tensors(), true);
             encoder.setTrainable(false);
@@ -119,13 +122,19 @@ public final class ModelLoader {
 
     private static LoadedModel loadDirectory(Path dir, Device device, int maxLength) {
         NDManager manager = NDManager.newBaseManager(device);
+        TextTokenizer tokenizer = null;
         try {
+            // the tokenizer first: its checks are cheap, and a file that would abort the JVM is refused
+            tokenizer = TextTokenizer.load(dir, maxLength);
             HfDirectory.Loaded loaded = HfDirectory.load(dir, manager);
             Encoder encoder = loaded.encoder();
+            tokenizer.spec().checkFits(encoder.config(), dir.resolve(HfConfig.FILE_NAME).toString());
             encoder.setTrainable(false);
-            TextTokenizer tokenizer = TextTokenizer.load(dir, maxLength);
             return new LoadedModel(encoder, tokenizer, encoder.pooling(), dir.toString(), manager);
         } catch (RuntimeException e) {
+            if (tokenizer != null) {
+                tokenizer.close();
+            }
             manager.close();
             throw e;
         }

@@ -27,7 +27,7 @@ import java.util.Objects;
  *     the cache holds no hidden states
  */
 public record CacheFingerprint(String teacherHash, String tokenizerHash, String dataHash, int maxLength, int k,
-        long maskingSeed, List<Integer> hiddenLayers) {
+        long maskingSeed, List<Integer> hiddenLayers) implements java.io.Serializable {
 
     public CacheFingerprint {
         Objects.requireNonNull(teacherHash, "teacherHash");

@@ -135,8 +135,11 @@ final class ShardWriter {
         return positions;
     }
 
-    /** Writes the complete shard to {@code file} atomically; returns its size in bytes. */
-    long write(Path file) throws IOException {
+    /**
+     * The complete shard file as buffers in order (header, index, records, trailer), each
+     * positioned at 0; fresh buffers on every call.
+     */
+    ByteBuffer[] parts() {
         if (added != header.numExamples()) {
             throw new IllegalStateException("shard " + header.shard() + " has " + added + " of its "
                     + header.numExamples() + " examples");
@@ -155,14 +158,24 @@ final class ShardWriter {
         crc.update(body.duplicate());
         ByteBuffer trailer = ByteBuffer.allocate(ShardFormat.TRAILER).order(ByteOrder.LITTLE_ENDIAN);
         trailer.put(ShardFormat.END).putInt((int) crc.getValue()).putInt(0).flip();
-        long size = base + body.remaining() + ShardFormat.TRAILER;
+        return new ByteBuffer[] {ByteBuffer.wrap(headerBytes), index, body, trailer};
+    }
+
+    /** Size in bytes of the complete shard file. */
+    long size() {
+        return headerBytes.length + 8L * offsets.length + records.position() + ShardFormat.TRAILER;
+    }
+
+    /** Writes the complete shard to {@code file} atomically; returns its size in bytes. */
+    long write(Path file) throws IOException {
+        ByteBuffer[] parts = parts();
         AtomicFiles.write(file, ch -> {
-            for (ByteBuffer b : new ByteBuffer[] {ByteBuffer.wrap(headerBytes), index, body, trailer}) {
+            for (ByteBuffer b : parts) {
                 while (b.hasRemaining()) {
                     ch.write(b);
                 }
             }
         });
-        return size;
+        return size();
     }
 }

@@ -7,9 +7,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.distill.core.data.TokenBatch;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -139,62 +136,26 @@ public final class TopKCacheBuilder {
                         + " tokens, more than the fingerprint's max length " + fingerprint.maxLength());
             }
         }
-        int k = fingerprint.k();
-        if (k > vocabSize) {
-            throw new IllegalArgumentException("k (" + k + ") must not exceed the vocabulary size " + vocabSize);
-        }
-        boolean hidden = !fingerprint.hiddenLayers().isEmpty();
-        if (hidden != (hiddenDim > 0)) {
-            throw new IllegalArgumentException(hidden ? "the fingerprint asks for hidden layers "
-                    + fingerprint.hiddenLayers() + " but the builder has no hidden width: call optHiddenDim(H) with"
-                    + " the teacher's hidden size" : "optHiddenDim(" + hiddenDim + ") is set but the fingerprint names"
-                    + " no hidden layers: make it with CacheFingerprint.withHiddenLayers, or drop optHiddenDim");
-        }
-        Files.createDirectories(dir);
-        deleteStrayTemporaries();
-        CacheManifest m = new CacheManifest(fingerprint, examples.size(), examplesPerShard, k, vocabSize,
-                ShardFormat.idBytes(vocabSize), pooledDim, hiddenDim, false, 0, 0);
-        if (CacheManifest.exists(dir)) {
-            CacheManifest old = CacheManifest.read(dir);
-            List<String> diff = new ArrayList<>(old.fingerprint().differences(fingerprint));
-            if (old.examplesPerShard() != examplesPerShard) {
-                diff.add("examples per shard: cache " + old.examplesPerShard() + " vs requested " + examplesPerShard);
-            }
-            if (old.pooledDim() != pooledDim) {
-                diff.add("pooled dimension: cache " + old.pooledDim() + " vs requested " + pooledDim);
-            }
-            if (old.hiddenDim() != hiddenDim) {
-                diff.add("hidden dimension: cache " + old.hiddenDim() + " vs requested " + hiddenDim);
-            }
-            if (old.vocabSize() != vocabSize) {
-                diff.add("vocabulary size: cache " + old.vocabSize() + " vs requested " + vocabSize);
-            }
-            if (!diff.isEmpty()) {
-                throw new FingerprintMismatchException(dir, diff, "Refusing to mix them: build into another"
-                        + " directory, or delete this one to rebuild it");
-            }
-        }
-        m.write(dir);
+        CachePlan plan = CachePlan.of(dir, fingerprint, examples.size(), examplesPerShard, vocabSize, pooledDim,
+                hiddenDim);
+        plan.begin();
         long done = 0;
         long positions = 0;
         long bytes = 0;
         int reused = 0;
         int built = 0;
-        for (int s = 0; s < m.numShards(); s++) {
-            int first = s * examplesPerShard;
-            int count = Math.min(examplesPerShard, examples.size() - first);
-            ShardFormat.Header h = new ShardFormat.Header(fingerprint, s, first, count, k, vocabSize, m.idBytes(),
-                    pooledDim, hiddenDim);
-            Path file = dir.resolve(CacheManifest.shardName(s));
-            long[] existing = validShard(file, h);
+        for (int s = 0; s < plan.numShards(); s++) {
+            int first = Math.toIntExact(plan.firstExample(s));
+            int count = plan.shardSize(s);
+            CachePlan.ShardStats existing = plan.completeShard(s);
             if (existing != null) {
-                positions += existing[0];
-                bytes += existing[1];
+                positions += existing.positions();
+                bytes += existing.bytes();
                 reused++;
             } else {
-                ShardWriter w = buildShard(examples.subList(first, first + count), h, done, examples.size(),
-                        positions);
-                bytes += w.write(file);
+                ShardWriter w = computeShard(examples.subList(first, first + count), plan.header(s), done,
+                        examples.size(), positions);
+                bytes += w.write(plan.shardFile(s));
                 positions += w.positions();
                 built++;
             }
@@ -203,32 +164,41 @@ public final class TopKCacheBuilder {
                 progress.update(done, examples.size(), positions);
             }
         }
-        new CacheManifest(fingerprint, examples.size(), examplesPerShard, k, vocabSize, m.idBytes(), pooledDim,
-                hiddenDim, true, positions, bytes).write(dir);
+        plan.finish(positions, bytes);
         return new Result(examples.size(), positions, bytes, reused, built);
     }
 
-    /** {positions, bytes} of a complete shard with header {@code h}, or null if absent or invalid. */
-    private static long[] validShard(Path file, ShardFormat.Header h) {
-        if (!Files.isRegularFile(file)) {
-            return null;
+    /**
+     * Computes one shard of {@code plan} with this builder's teacher and returns it unwritten;
+     * {@link ComputedShard#commit()} writes it atomically. This is the unit of a distributed build
+     * (see {@link CachePlan}): the builder's vocabulary, pooled and hidden widths must match the
+     * plan's.
+     *
+     * @param shardExamples the shard's examples, in order: [firstExample(shard), +shardSize(shard))
+     */
+    public ComputedShard computeShard(CachePlan plan, int shard, List<CacheExample> shardExamples) {
+        Objects.requireNonNull(plan, "plan");
+        if (plan.vocabSize() != vocabSize || plan.pooledDim() != pooledDim || plan.hiddenDim() != hiddenDim) {
+            throw new IllegalArgumentException("the plan's vocabulary / pooled / hidden widths (" + plan.vocabSize()
+                    + ", " + plan.pooledDim() + ", " + plan.hiddenDim() + ") differ from this builder's (" + vocabSize
+                    + ", " + pooledDim + ", " + hiddenDim + "); configure the builder like the plan");
         }
-        try {
-            ShardFormat.Opened o = ShardFormat.open(file, true);
-            if (!o.header().equals(h)) {
-                return null;
-            }
-            long positions = 0;
-            for (int i = 0; i < h.numExamples(); i++) {
-                positions += o.data().getShort(Math.toIntExact(o.recordOffset(i))) & 0xffff;
-            }
-            return new long[] {positions, o.size()};
-        } catch (IOException e) {
-            return null; // damaged: rebuild it (the atomic write replaces it)
+        if (shardExamples.size() != plan.shardSize(shard)) {
+            throw new IllegalArgumentException("shard " + shard + " holds " + plan.shardSize(shard) + " examples, got "
+                    + shardExamples.size());
         }
+        for (int i = 0; i < shardExamples.size(); i++) {
+            if (shardExamples.get(i).inputIds().length > plan.fingerprint().maxLength()) {
+                throw new IllegalArgumentException("example " + (plan.firstExample(shard) + i) + " has "
+                        + shardExamples.get(i).inputIds().length + " tokens, more than the fingerprint's max length "
+                        + plan.fingerprint().maxLength());
+            }
+        }
+        return new ComputedShard(plan, shard, computeShard(shardExamples, plan.header(shard), 0, shardExamples.size(),
+                0));
     }
 
-    private ShardWriter buildShard(List<CacheExample> shard, ShardFormat.Header h, long doneBefore, long total,
+    private ShardWriter computeShard(List<CacheExample> shard, ShardFormat.Header h, long doneBefore, long total,
             long positionsBefore) {
         int n = shard.size();
         int k = h.k();
@@ -372,16 +342,6 @@ public final class TopKCacheBuilder {
         }
         Shape s = new Shape(b, t);
         return new TokenBatch(m.create(ids, s), m.create(mask, s), m.create(types, s), null, real);
-    }
-
-    private void deleteStrayTemporaries() {
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, ".shard-*.tmp-*")) {
-            for (Path p : ds) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot clean up " + dir, e);
-        }
     }
 
     /** Configures a {@link TopKCacheBuilder}. */

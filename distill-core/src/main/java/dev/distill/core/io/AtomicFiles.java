@@ -81,7 +81,8 @@ public final class AtomicFiles {
     /**
      * Atomically replaces {@code target} with whatever {@code writer} writes. The parent folder is
      * created if missing. If the writer throws, the temporary file is deleted, the target is
-     * untouched and the exception propagates.
+     * untouched and the exception propagates (an {@link IOException} as a {@link
+     * WriteFailedException} naming the target and saying so, e.g. on a full disk).
      */
     public static void write(Path target, ChannelWriter writer) throws IOException {
         Objects.requireNonNull(writer, "writer");
@@ -121,6 +122,9 @@ public final class AtomicFiles {
                     e.addSuppressed(cleanup);
                 }
             }
+            if (e instanceof IOException io) {
+                throw WriteFailedException.of(abs, io);
+            }
             throw e;
         }
         syncDirectory(dir);
@@ -144,7 +148,11 @@ public final class AtomicFiles {
         String name = abs.getFileName().toString();
         Path tmp = dir.resolve(name + TMP + r);
         Path old = dir.resolve(name + OLD + r);
-        Files.createDirectory(tmp);
+        try {
+            Files.createDirectory(tmp);
+        } catch (IOException e) {
+            throw WriteFailedException.of(abs, e);
+        }
         try {
             writer.writeInto(tmp);
             syncTree(tmp);
@@ -162,6 +170,9 @@ public final class AtomicFiles {
                 deleteTree(tmp);
             } catch (IOException cleanup) {
                 e.addSuppressed(cleanup);
+            }
+            if (e instanceof IOException io) {
+                throw WriteFailedException.of(abs, io);
             }
             throw e;
         }

@@ -157,6 +157,60 @@ public record TensorData(DType dtype, long[] shape, ByteBuffer data) {
     }
 
     /**
+     * The index of the first NaN or infinite element, or -1 when every element is finite (and for
+     * integer types). Reads the stored bits (an all-ones exponent), so nothing is converted.
+     */
+    public long firstNonFinite() {
+        long n = numElements();
+        ByteBuffer b = data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        switch (dtype) {
+            case F32:
+                for (int i = 0; i < n; i++) {
+                    if ((b.getInt(i * 4) & 0x7f800000) == 0x7f800000) {
+                        return i;
+                    }
+                }
+                return -1;
+            case F64:
+                for (int i = 0; i < n; i++) {
+                    if ((b.getLong(i * 8) & 0x7ff0000000000000L) == 0x7ff0000000000000L) {
+                        return i;
+                    }
+                }
+                return -1;
+            case F16:
+            case BF16:
+                int mask = dtype == DType.F16 ? 0x7c00 : 0x7f80;
+                for (int i = 0; i < n; i++) {
+                    if ((b.getShort(i * 2) & mask) == mask) {
+                        return i;
+                    }
+                }
+                return -1;
+            default:
+                return -1;
+        }
+    }
+
+    /** Element {@code i} of a floating-point tensor as float32 (converted as {@link #toFloats} does). */
+    public float floatAt(long i) {
+        int k = Math.toIntExact(i);
+        ByteBuffer b = data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        switch (dtype) {
+            case F32:
+                return b.getFloat(k * 4);
+            case F64:
+                return (float) b.getDouble(k * 8);
+            case F16:
+                return halfToFloat(b.getShort(k * 2));
+            case BF16:
+                return Float.intBitsToFloat((b.getShort(k * 2) & 0xffff) << 16);
+            default:
+                throw new IllegalStateException("tensor of dtype " + dtype + " is not floating point");
+        }
+    }
+
+    /**
      * Creates an NDArray: floating types become float32 (bf16 and fp16 converted here), integer
      * types keep their type. The array owns its native storage: on CPU, DJL's {@code create}
      * only borrows the memory of a Java buffer, and any alias of such an array (PyTorch's

@@ -116,7 +116,11 @@ import org.slf4j.LoggerFactory;
  * engine is reseeded before every update, so dropout after resume is what it would have been.
  * A checkpoint made with other trajectory settings ({@link TrainerConfig#trajectoryFields()}),
  * another teacher, other data or another student architecture is refused with a {@link
- * ResumeMismatchException} listing every difference.
+ * ResumeMismatchException} listing every difference, and so is another {@link
+ * TrainerConfig#lossVersion()}. {@link TrainerConfig#resume()} decides whether a directory with
+ * checkpoints may (or must) be continued. A finished run (all steps done, or stopped early) is
+ * not trained again: {@code fit} restores its final weights, says so and returns with {@link
+ * TrainingResult#alreadyFinished()}. The directory is locked for the call ({@link RunLock}).
  *
  * <p>Not thread-safe; one {@code fit} at a time (DJL allows one open {@code GradientCollector}
  * per JVM). {@link #requestStop()} may be called from any thread.
@@ -267,6 +271,7 @@ public class DistillationTrainer {
         Evaluation lastEvaluation;
         Path lastCheckpoint;
         Path resumedFrom;
+        String finished; // why the resumed run was already finished, or null
         boolean stoppedEarly;
         long sessionStartStep;
         long sessionStartNanos;
@@ -298,6 +303,8 @@ public class DistillationTrainer {
      * @param runDirectory where checkpoints and {@code metrics.jsonl} go
      * @throws NonFiniteLossException when a loss term or the gradient norm is NaN or infinite
      * @throws ResumeMismatchException when the directory's checkpoint was made with other settings
+     * @throws RunDirectoryLockedException when another process is training in {@code runDirectory}
+     * @throws IllegalStateException when {@link TrainerConfig#resume()} forbids what the directory holds
      */
     public final TrainingResult fit(BatchSource data, Path runDirectory) {
         Objects.requireNonNull(data, "data");
@@ -311,7 +318,7 @@ public class DistillationTrainer {
         trainedParameterIds = trainedIds(projections);
         ProgressDisplay progress = new ProgressDisplay(config.progress(), progressStream);
         Run run = new Run();
-        try (AdamW optimizer = configureOptimizer(trained)) {
+        try (RunLock lock = RunLock.acquire(runDirectory); AdamW optimizer = configureOptimizer(trained)) {
             resume(runDirectory, data, optimizer, projections, run);
             try (MetricsLog metrics = MetricsLog.open(runDirectory, run.step)) {
                 TrainingResult result = loop(engine, data, runDirectory, optimizer, projections, metrics, progress, run);
@@ -340,6 +347,12 @@ public class DistillationTrainer {
         run.sessionStartNanos = System.nanoTime();
         for (TrainingListener l : listeners) {
             l.onFitStart(new TrainingListener.FitStart(config, run.step, total, runDir, run.resumedFrom));
+        }
+        if (run.finished != null) { // say so and stop: nothing is trained, evaluated or written
+            progress.message(run.finished);
+            LOG.warn(run.finished);
+            return new TrainingResult(run.step, total, run.stoppedEarly, false, null, run.bestValue, run.bestStep,
+                    run.lastCheckpoint, bestCheckpoint(runDir, run), run.resumedFrom, true);
         }
         if (run.resumedFrom != null) {
             progress.message("resumed from " + run.resumedFrom + " at step " + run.step + "/" + total);
@@ -423,10 +436,14 @@ public class DistillationTrainer {
         } finally {
             intervalManager.close();
         }
-        Path bestDir = run.bestStep >= 0
-                ? runDir.resolve(Checkpoint.CHECKPOINTS).resolve(Checkpoint.directoryName(run.bestStep)) : null;
         return new TrainingResult(run.step, total, run.stoppedEarly, stopRequested && run.step < total,
-                run.lastEvaluation, run.bestValue, run.bestStep, run.lastCheckpoint, bestDir, run.resumedFrom);
+                run.lastEvaluation, run.bestValue, run.bestStep, run.lastCheckpoint, bestCheckpoint(runDir, run),
+                run.resumedFrom, false);
+    }
+
+    private static Path bestCheckpoint(Path runDir, Run run) {
+        return run.bestStep >= 0
+                ? runDir.resolve(Checkpoint.CHECKPOINTS).resolve(Checkpoint.directoryName(run.bestStep)) : null;
     }
 
     /** Detached copies of the step's scalars, moved to the log interval's manager. */
@@ -892,6 +909,7 @@ public class DistillationTrainer {
         JsonArray names = new JsonArray();
         projections.keySet().forEach(names::add);
         l.add("trainableParameters", names);
+        l.addProperty("version", config.lossVersion());
         m.add("loss", l);
         return m;
     }
@@ -919,10 +937,12 @@ public class DistillationTrainer {
                 LOG.warn("checkpoint {} cannot be read ({}); trying an older one", dir, e.getMessage());
             }
         }
+        ResumePolicy.checkMode(config, runDir, ck);
         if (ck == null) {
             return;
         }
         List<String> differences = differences(ck, data, projections);
+        ResumePolicy.compareLossVersion(differences, ck.manifest(), config);
         if (!differences.isEmpty()) {
             throw new ResumeMismatchException("cannot resume " + runDir + " from " + ck.directory()
                     + ": it was made with a different setup (" + differences.size() + " difference"
@@ -952,6 +972,8 @@ public class DistillationTrainer {
         }
         run.lastCheckpoint = ck.directory();
         run.resumedFrom = ck.directory();
+        run.finished = ResumePolicy.finished(config, runDir, ck);
+        run.stoppedEarly = run.finished != null && ck.step() < config.steps();
         LOG.info("resumed from {} at step {}", ck.directory(), ck.step());
     }
 

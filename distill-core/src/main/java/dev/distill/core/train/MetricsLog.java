@@ -7,6 +7,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dev.distill.core.io.AtomicFiles;
+import dev.distill.core.io.WriteFailedException;
 import java.io.BufferedWriter;
 import java.io.Closeable;
 import java.io.IOException;
@@ -31,9 +32,11 @@ final class MetricsLog implements Closeable {
     private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
 
     private final BufferedWriter out;
+    private final Path file;
 
-    private MetricsLog(BufferedWriter out) {
+    private MetricsLog(BufferedWriter out, Path file) {
         this.out = out;
+        this.file = file;
     }
 
     /** Opens the log, keeping only well-formed lines whose step is at most {@code keepThroughStep}. */
@@ -57,7 +60,7 @@ final class MetricsLog implements Closeable {
             }
         }
         return new MetricsLog(Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                StandardOpenOption.APPEND, StandardOpenOption.WRITE));
+                StandardOpenOption.APPEND, StandardOpenOption.WRITE), file);
     }
 
     private static long stepOf(String line) {
@@ -78,7 +81,10 @@ final class MetricsLog implements Closeable {
             out.write('\n');
             out.flush();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot append to " + FILE + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot append to " + file + ": " + e.getMessage()
+                    + (WriteFailedException.isDiskFull(e) ? " (the disk is full)" : "") + "; the lines before are"
+                    + " intact and a resumed run drops a torn last line; free some space, then run again to resume"
+                    + " from the newest checkpoint", e);
         }
     }
 

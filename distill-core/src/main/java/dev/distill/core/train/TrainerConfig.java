@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: one immutable configuration, its builder and the validation of every
+// field, each documented where it is declared; splitting them would scatter that documentation.
 package dev.distill.core.train;
 
 import ai.djl.Device;
@@ -63,6 +65,8 @@ public final class TrainerConfig {
     private final Device teacherDevice;
     private final Device studentDevice;
     private final Progress progress;
+    private final ResumeMode resume;
+    private final String lossVersion;
 
     private TrainerConfig(Builder b) {
         steps = b.steps;
@@ -82,6 +86,8 @@ public final class TrainerConfig {
         teacherDevice = b.teacherDevice;
         studentDevice = b.studentDevice;
         progress = b.progress;
+        resume = b.resume;
+        lossVersion = b.lossVersion;
     }
 
     public static Builder builder() {
@@ -108,6 +114,8 @@ public final class TrainerConfig {
         b.teacherDevice = teacherDevice;
         b.studentDevice = studentDevice;
         b.progress = progress;
+        b.resume = resume;
+        b.lossVersion = lossVersion;
         return b;
     }
 
@@ -216,6 +224,19 @@ public final class TrainerConfig {
         return progress;
     }
 
+    /** What {@code fit} does with a directory that holds checkpoints; default {@link ResumeMode#IF_COMPATIBLE}. */
+    public ResumeMode resume() {
+        return resume;
+    }
+
+    /**
+     * The user's version of the loss, recorded in each checkpoint's manifest ({@code loss.version});
+     * resuming with another value is refused. Default {@code ""} (none).
+     */
+    public String lossVersion() {
+        return lossVersion;
+    }
+
     /**
      * The fields that decide the weights a run produces, as strings: a resumed run must have
      * the same ones.
@@ -246,6 +267,8 @@ public final class TrainerConfig {
         o.addProperty("teacherDevice", teacherDevice == null ? null : teacherDevice.toString());
         o.addProperty("studentDevice", studentDevice == null ? null : studentDevice.toString());
         o.addProperty("progress", progress.name());
+        o.addProperty("resume", resume.cliName());
+        o.addProperty("lossVersion", lossVersion);
         return o;
     }
 
@@ -283,6 +306,8 @@ public final class TrainerConfig {
         private Device teacherDevice;
         private Device studentDevice;
         private Progress progress = Progress.AUTO;
+        private ResumeMode resume = ResumeMode.IF_COMPATIBLE;
+        private String lossVersion = "";
 
         private Builder() {}
 
@@ -383,6 +408,21 @@ public final class TrainerConfig {
         /** How progress is shown on stderr; default {@link Progress#AUTO}. */
         public Builder optProgress(Progress progress) {
             this.progress = Objects.requireNonNull(progress, "progress");
+            return this;
+        }
+
+        /** What {@code fit} does with a directory that already holds checkpoints; default if-compatible. */
+        public Builder optResume(ResumeMode resume) {
+            this.resume = Objects.requireNonNull(resume, "resume");
+            return this;
+        }
+
+        /**
+         * A version of your loss (e.g. "2" after editing its formula), stored in every checkpoint;
+         * a run whose checkpoint has another version is refused instead of continuing with a mix.
+         */
+        public Builder optLossVersion(String lossVersion) {
+            this.lossVersion = Objects.requireNonNull(lossVersion, "lossVersion").strip();
             return this;
         }
 

@@ -17,10 +17,12 @@ import java.nio.file.Path;
  * @param lastCheckpoint the newest checkpoint directory
  * @param bestCheckpoint the checkpoint holding the best evaluation, or null
  * @param resumedFrom the checkpoint this session resumed from, or null
+ * @param alreadyFinished whether the directory held a finished run, so this session trained nothing
+ *     (the model holds that run's final weights)
  */
 public record TrainingResult(long step, long totalSteps, boolean stoppedEarly, boolean stopRequested,
         Evaluation lastEvaluation, double bestValue, long bestStep, Path lastCheckpoint, Path bestCheckpoint,
-        Path resumedFrom) {
+        Path resumedFrom, boolean alreadyFinished) {
 
     /** Whether every planned step was done (false after early stopping or a stop request). */
     public boolean completed() {

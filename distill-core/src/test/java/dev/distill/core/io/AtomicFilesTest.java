@@ -65,7 +65,9 @@ class AtomicFilesTest {
             AtomicFiles.writeFully(ch, ByteBuffer.wrap(new byte[100_000]));
             throw new IOException("boom");
         }));
-        assertEquals("boom", e.getMessage());
+        assertEquals("cannot write " + f.toAbsolutePath().normalize() + ": boom; what was there before is unchanged",
+                e.getMessage());
+        assertEquals("boom", e.getCause().getMessage());
         assertEquals(List.of(), names(), "no target and no temporary file");
 
         AtomicFiles.writeString(f, "old");
@@ -105,7 +107,8 @@ class AtomicFilesTest {
             Files.writeString(d.resolve("half.txt"), "3");
             throw new IOException("crash while saving");
         }));
-        assertEquals("crash while saving", e.getMessage());
+        assertEquals("cannot write " + ckpt.toAbsolutePath().normalize() + ": crash while saving; what was there"
+                + " before is unchanged", e.getMessage());
         assertEquals("2", Files.readString(ckpt.resolve("c.txt")));
         assertFalse(Files.exists(ckpt.resolve("half.txt")));
         assertEquals(List.of("checkpoint"), names());

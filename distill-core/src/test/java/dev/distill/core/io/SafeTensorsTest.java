@@ -293,7 +293,9 @@ class SafeTensorsTest {
         AtomicFiles.ChannelWriter real = SafeTensors.writer(new ArrayList<>(big.entrySet()), Map.of());
         IOException e = assertThrows(IOException.class,
                 () -> AtomicFiles.write(file, ch -> real.writeTo(new FailingChannel(ch, 1_000_000))));
-        assertEquals("No space left on device (simulated)", e.getMessage());
+        assertEquals("No space left on device (simulated)", e.getCause().getMessage());
+        assertTrue(e.getMessage().endsWith(": No space left on device (simulated) (the disk is full); what was there"
+                + " before is unchanged; free some space and run again"), e.getMessage());
 
         assertArrayEquals(before, Files.readAllBytes(file));
         assertEquals(List.of(file), listDir(), "the temporary file must be removed");

@@ -8,6 +8,8 @@ import com.google.gson.JsonObject;
 import dev.distill.core.Devices;
 import dev.distill.core.io.AtomicFiles;
 import dev.distill.models.encoder.Encoder;
+import dev.distill.models.encoder.EncoderConfig;
+import dev.distill.models.encoder.MemoryEstimate;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -173,6 +175,7 @@ public final class BenchCommand implements Callable<Integer> {
         BenchModels.Shape shape = new BenchModels.Shape(teacher, teacherLayers, hidden, heads, ffn, vocab,
                 studentLayers, studentHidden, studentHeads, studentFfn, seq, seed);
         try (BenchModels models = BenchModels.create(shape, lossSpec.needsMlmHead(), dev)) {
+            requireMemory(models, parts, dev);
             emit(out, Machine.describe(dev));
             if (parts.contains(Part.STEP)) {
                 int n = matmulSize > 0 ? matmulSize : dev.isGpu() ? 8192 : 2048;
@@ -209,6 +212,42 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * Refuses up front a shape whose memory lower bound ({@link MemoryEstimate}) exceeds the
+     * device's: {@code --seq 100000} once tried to allocate 960 GB mid-run.
+     */
+    private void requireMemory(BenchModels models, Set<Part> parts, Device dev) {
+        EncoderConfig s = models.studentConfig();
+        Encoder t = models.teacherEncoder();
+        int tBytes = t.dataType().getNumOfBytes();
+        if (parts.contains(Part.STEP) || parts.contains(Part.SOAK) || parts.contains(Part.CACHE)) {
+            long teacherForward = MemoryEstimate.forwardBytes(t.config(), batch, seq, tBytes);
+            long student = MemoryEstimate.trainingBytes(s, batch, seq);
+            long need = saturatingSum(t.sizeInBytes(), teacherForward, student);
+            MemoryEstimate.requireFits(need, dev, "bench --batch " + batch + " --seq " + seq + " (teacher weights "
+                    + MemoryEstimate.format(t.sizeInBytes()) + " and activations " + MemoryEstimate.format(teacherForward)
+                    + ", student weights, gradients, AdamW moments and activations " + MemoryEstimate.format(student)
+                    + ")", "lower --seq or --batch");
+        }
+        if (parts.contains(Part.INFERENCE)) {
+            for (int b : inferenceBatches) {
+                long forward = MemoryEstimate.forwardBytes(s, b, seq, 4);
+                long need = saturatingSum(t.sizeInBytes(), MemoryEstimate.parameterBytes(s), forward);
+                MemoryEstimate.requireFits(need, dev, "bench inference at batch " + b + " --seq " + seq
+                        + " (student activations " + MemoryEstimate.format(forward) + ")",
+                        "lower --seq or --inference-batches");
+            }
+        }
+    }
+
+    private static long saturatingSum(long... values) {
+        long sum = 0;
+        for (long v : values) {
+            sum = sum > Long.MAX_VALUE - v ? Long.MAX_VALUE : sum + v;
+        }
+        return sum;
     }
 
     private static void emit(PrintStream out, JsonObject o) {

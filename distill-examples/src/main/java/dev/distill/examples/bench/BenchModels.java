@@ -6,6 +6,7 @@ import dev.distill.models.LoadedModel;
 import dev.distill.models.ModelLoader;
 import dev.distill.models.encoder.Encoder;
 import dev.distill.models.encoder.EncoderConfig;
+import dev.distill.models.encoder.MemoryEstimate;
 import dev.distill.models.encoder.Pooling;
 import dev.distill.models.encoder.Students;
 import dev.distill.models.heads.MaskedLmHead;
@@ -64,6 +65,8 @@ final class BenchModels implements AutoCloseable {
                 int hidden = or(s.hidden(), DEFAULT_HIDDEN);
                 EncoderConfig tc = config(or(s.vocab(), DEFAULT_VOCAB), or(s.teacherLayers(), DEFAULT_TEACHER_LAYERS),
                         hidden, or(s.heads(), DEFAULT_HEADS), or(s.ffn(), 4 * hidden), s.seq(), "teacher");
+                MemoryEstimate.requireParametersFit(tc, device, "bench --teacher random (--teacher-layers, --hidden,"
+                        + " --ffn, --vocab, --seq)");
                 teacher = Students.fromConfig(tc, Pooling.CLS, mlmHead ? new MaskedLmHead(tc) : null, manager,
                         s.seed() + 1);
             } else {

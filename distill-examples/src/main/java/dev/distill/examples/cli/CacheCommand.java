@@ -8,18 +8,19 @@ import dev.distill.core.cache.TopKCacheBuilder;
 import dev.distill.core.data.DelimitedFile;
 import dev.distill.core.data.ErrorPolicy;
 import dev.distill.core.data.JsonLines;
-import dev.distill.core.data.MlmMasker;
 import dev.distill.core.data.Newsgroups;
 import dev.distill.core.data.RecordStream;
 import dev.distill.core.data.StsData;
 import dev.distill.core.data.TextExample;
 import dev.distill.core.data.TextLines;
-import dev.distill.core.data.TokenizedExample;
 import dev.distill.core.data.WordNetText;
 import dev.distill.models.LoadedModel;
 import dev.distill.models.ModelLoader;
+import dev.distill.models.cache.MaskedCacheInputs;
 import dev.distill.models.cache.MlmTeacher;
-import dev.distill.models.data.TextPipeline;
+import dev.distill.spark.LocalSparkCache;
+import dev.distill.spark.MlmTeacherSource;
+import dev.distill.spark.SparkCacheBuilder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -95,6 +96,17 @@ public final class CacheCommand implements Callable<Integer> {
             description = "Where the teacher runs (default: ${DEFAULT-VALUE}).")
     String device;
 
+    @Option(names = "--spark", paramLabel = "local[N]",
+            description = "Build with Apache Spark on this machine: local[N] runs N tasks at once (one teacher per"
+                    + " JVM, shared), local[N,F] retries a failed task up to F-1 times. The cache is the same, file"
+                    + " for file; for a cluster use the shaded jar with spark-submit (docs/scale.md). Default: no"
+                    + " Spark.")
+    String spark;
+
+    @Option(names = "--spark-partitions", defaultValue = "0", paramLabel = "N",
+            description = "With --spark: tasks of the teacher stage (default: one per shard).")
+    int sparkPartitions;
+
     @Option(names = "--on-error", defaultValue = "fail", paramLabel = "fail|skip",
             description = "What to do with a malformed record (default: ${DEFAULT-VALUE}).")
     String onError;
@@ -107,6 +119,9 @@ public final class CacheCommand implements Callable<Integer> {
         }
         ErrorPolicy policy = ErrorPolicy.valueOf(onError.toUpperCase(Locale.ROOT));
         List<Integer> layers = parseLayers(hiddenLayers);
+        if (spark != null) {
+            return callSpark(policy, layers);
+        }
         long t0 = System.nanoTime();
         try (LoadedModel m = ModelLoader.load(teacher, dev.distill.core.Devices.parse(device), maxLength)) {
             int vocab = m.encoder().config().vocabSize();
@@ -117,38 +132,17 @@ public final class CacheCommand implements Callable<Integer> {
                         + " states are 0 (embedding output) to " + numLayers + " (last layer)");
             }
             MlmTeacher mlm = new MlmTeacher(m.encoder(), MlmTeacher.identityHead(m.encoder(), m.manager()), false);
-            // Texts, minus any equal to an STS test sentence (kept out of training, docs/data-sources.md).
-            Set<String> sts = new HashSet<>();
-            for (StsData.Subset s : StsData.semEvalTest()) {
-                for (StsData.Pair p : s.pairs()) {
-                    sts.add(StsData.normalize(p.first()));
-                    sts.add(StsData.normalize(p.second()));
-                }
-            }
-            List<String> texts = new ArrayList<>();
-            long dropped = 0;
-            long skipped;
-            try (RecordStream<TextExample> s = open(policy)) {
-                while (texts.size() < examples && s.hasNext()) {
-                    String t = s.next().text();
-                    if (sts.contains(StsData.normalize(t))) {
-                        dropped++;
-                    } else {
-                        texts.add(t);
-                    }
-                }
-                skipped = s.skipped();
-                s.skippedReasons().forEach(r -> System.err.println("skipped " + r));
-            }
-            TextPipeline pipeline = TextPipeline.unlabelled(m.tokenizer());
-            MlmMasker masker = MlmMasker.builder(m.tokenizer().tokenId("[MASK]"), vocab).optSeed(seed).build();
+            Texts corpusTexts = readTexts(policy);
+            List<String> texts = corpusTexts.texts();
+            long dropped = corpusTexts.dropped();
+            long skipped = corpusTexts.skipped();
+            MaskedCacheInputs inputs = new MaskedCacheInputs(m.tokenizer(), vocab, seed);
             List<CacheExample> cacheExamples = new ArrayList<>();
             long tokens = 0;
             for (int i = 0; i < texts.size(); i++) {
-                TokenizedExample e = pipeline.tokenize(TextExample.of(texts.get(i)));
-                MlmMasker.Masked mk = masker.mask(e, i, 0);
-                cacheExamples.add(new CacheExample(mk.inputIds(), e.typeIds(), mk.predictedPositions()));
-                tokens += e.length();
+                CacheExample e = inputs.example(texts.get(i), i);
+                cacheExamples.add(e);
+                tokens += e.inputIds().length;
             }
             System.out.printf(Locale.ROOT, "teacher: %s (%,d parameters, vocabulary %,d, %s); MLM head: identity,"
                     + " tied to the word embeddings (untrained)%n", m.source(), m.encoder().parameterCount(), vocab,
@@ -162,12 +156,72 @@ public final class CacheCommand implements Callable<Integer> {
             long buildStart = System.nanoTime();
             TopKCacheBuilder.Result r = TopKCacheBuilder.builder(out, mlm, m.manager(), vocab)
                     .optBatchSize(batchSize).optExamplesPerShard(perShard).optHiddenDim(hiddenDim)
+                    .optPadId(m.encoder().config().padTokenId())
                     .optProgress((done, total, positions) -> bar.update(done, total, String.format(Locale.ROOT,
                             "%,d positions", positions)))
                     .build().build(cacheExamples, fp);
             double buildSeconds = (System.nanoTime() - buildStart) / 1e9;
             report(r, vocab, buildSeconds, tokens, layers, hiddenDim);
             benchmark(fp, cacheExamples, mlm, m);
+        }
+        System.out.printf(Locale.ROOT, "total %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        return 0;
+    }
+
+    /** The corpus's first texts, minus malformed records and STS test sentences. */
+    record Texts(List<String> texts, long dropped, long skipped) {}
+
+    private Texts readTexts(ErrorPolicy policy) {
+        // Texts, minus any equal to an STS test sentence (kept out of training, docs/data-sources.md).
+        Set<String> sts = new HashSet<>();
+        for (StsData.Subset s : StsData.semEvalTest()) {
+            for (StsData.Pair p : s.pairs()) {
+                sts.add(StsData.normalize(p.first()));
+                sts.add(StsData.normalize(p.second()));
+            }
+        }
+        List<String> texts = new ArrayList<>();
+        long dropped = 0;
+        try (RecordStream<TextExample> s = open(policy)) {
+            while (texts.size() < examples && s.hasNext()) {
+                String t = s.next().text();
+                if (sts.contains(StsData.normalize(t))) {
+                    dropped++;
+                } else {
+                    texts.add(t);
+                }
+            }
+            s.skippedReasons().forEach(r -> System.err.println("skipped " + r));
+            return new Texts(texts, dropped, s.skipped());
+        }
+    }
+
+    /**
+     * The same cache built by Spark on this machine: the driver reads the texts as above, the
+     * executors (task threads of this JVM) load the teacher once, tokenise, mask and run it.
+     */
+    private Integer callSpark(ErrorPolicy policy, List<Integer> layers) throws Exception {
+        LocalSparkCache.taskSlots(spark); // refuses a non-local master before any work
+        LocalSparkCache.shareCores(spark);
+        long t0 = System.nanoTime();
+        Texts t = readTexts(policy);
+        System.out.printf(Locale.ROOT, "corpus: %s, %,d texts, %d dropped as STS test sentences, %d malformed"
+                + " skipped%n", corpus, t.texts().size(), t.dropped(), t.skipped());
+        long b0 = System.nanoTime();
+        SparkCacheBuilder.Result r = LocalSparkCache.build(spark, t.texts(), out,
+                new MlmTeacherSource(teacher, maxLength, seed, device), k, layers, perShard, batchSize,
+                sparkPartitions);
+        double seconds = (System.nanoTime() - b0) / 1e9;
+        System.out.printf(Locale.ROOT, "cache: %s, %,d examples, %,d tokens, %,d positions, %,d bytes (%d shards built,"
+                + " %d reused; Spark %s, PyTorch threads per task %s)%n", out.toAbsolutePath(), r.examples(), r.tokens(),
+                r.positions(), r.bytes(), r.shardsBuilt(), r.shardsReused(), spark,
+                System.getProperty("ai.djl.pytorch.num_threads"));
+        if (r.shardsBuilt() > 0) {
+            double share = (double) r.shardsBuilt() / (r.shardsBuilt() + r.shardsReused());
+            System.out.printf(Locale.ROOT, "build: %.1f s, %.0f tokens/s, %.0f positions/s through the teacher (teacher"
+                    + " stage alone; %.1f s in all with the Spark session, teacher load, tokenisation and data hash)%n",
+                    r.teacherSeconds(), r.tokens() * share / r.teacherSeconds(),
+                    r.positions() * share / r.teacherSeconds(), seconds);
         }
         System.out.printf(Locale.ROOT, "total %.1f s%n", (System.nanoTime() - t0) / 1e9);
         return 0;
@@ -242,8 +296,9 @@ public final class CacheCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "full-vocabulary fp32 storage: %,.0f bytes per position; ratio %.0f : 1%n",
                 full, full / perPosition);
         if (r.shardsBuilt() > 0) {
-            System.out.printf(Locale.ROOT, "build: %.1f s, %.0f tokens/s through the teacher%n", seconds,
-                    tokens * (double) r.shardsBuilt() / (r.shardsBuilt() + r.shardsReused()) / seconds);
+            double share = (double) r.shardsBuilt() / (r.shardsBuilt() + r.shardsReused());
+            System.out.printf(Locale.ROOT, "build: %.1f s, %.0f tokens/s, %.0f positions/s through the teacher%n",
+                    seconds, tokens * share / seconds, r.positions() * share / seconds);
         }
     }
 

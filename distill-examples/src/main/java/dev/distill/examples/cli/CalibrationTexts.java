@@ -1,5 +1,9 @@
 package dev.distill.examples.cli;
 
+import dev.distill.core.data.ErrorPolicy;
+import dev.distill.core.data.RecordStream;
+import dev.distill.core.data.TextExample;
+import dev.distill.core.data.TextLines;
 import dev.distill.core.data.StsData;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -128,16 +132,15 @@ final class CalibrationTexts {
             throw new IllegalArgumentException("calibration corpus " + path + " is not a file; give 'default'"
                     + " (WordNet glosses) or a UTF-8 text file with one text per line");
         }
-        try {
-            List<String> out = new ArrayList<>();
-            for (String line : Files.readAllLines(path, StandardCharsets.UTF_8)) {
-                if (!line.isBlank()) {
-                    out.add(line.trim());
-                }
-            }
-            return out;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read calibration corpus " + path + ": " + e.getMessage(), e);
+        List<String> out = new ArrayList<>();
+        // file:line on a line that is not UTF-8 (a DataException), not a bare "Input length = 1"
+        try (RecordStream<TextExample> lines = TextLines.open(path, ErrorPolicy.FAIL)) {
+            lines.forEachRemaining(t -> out.add(t.text()));
         }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException("calibration corpus " + path + " holds no text (only blank lines); give"
+                    + " 'default' (WordNet glosses) or a UTF-8 text file with one text per line");
+        }
+        return out;
     }
 }

@@ -42,10 +42,33 @@ public final class DistillCli implements Runnable {
         if (System.getProperty("ai.djl.offline") == null) {
             System.setProperty("ai.djl.offline", "true");
         }
-        int code = new CommandLine(new DistillCli())
-                .setExecutionExceptionHandler(new ErrorHandler())
-                .execute(args);
-        System.exit(code);
+        System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * The command line as {@code ./distill} runs it: options, input files and the output
+     * directory checked before any command runs ({@link Preflight}), {@code --resume} on every
+     * training command, and every user error printed as one line.
+     */
+    public static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new DistillCli())
+                .setExecutionStrategy(new Preflight())
+                .setParameterExceptionHandler(new UsageErrorHandler())
+                .setExecutionExceptionHandler(new ErrorHandler());
+        Preflight.addResumeOption(cli);
+        return cli;
+    }
+
+    /** A usage error (bad option value, missing file, refused directory): one line and the way to help. */
+    static final class UsageErrorHandler implements CommandLine.IParameterExceptionHandler {
+        @Override
+        public int handleParseException(CommandLine.ParameterException ex, String[] args) {
+            CommandLine cmd = ex.getCommandLine();
+            String message = String.valueOf(ex.getMessage()).replace('\n', ' ').strip();
+            cmd.getErr().println(cmd.getColorScheme().errorText("error: " + message));
+            cmd.getErr().println("(see: " + cmd.getCommandSpec().qualifiedName() + " --help)");
+            return 2;
+        }
     }
 
     /** Prints a user error as one line (the message names the value, the rule and the fix). */

@@ -170,6 +170,14 @@ public final class EmbeddingsCommand implements Callable<Integer> {
             ExampleBatchSource data = TextBatches.of(corpus.texts(), trainTokenizer, batchSize, seed);
 
             Encoder studentEncoder = buildStudent(teacherEncoder, studentManager);
+            if (studentInit != null) { // the student reads the teacher's token ids: they must fit its tables
+                try {
+                    trainTokenizer.spec().checkFits(studentEncoder.config(), studentInit.resolve("config.json").toString());
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("--student-init " + studentInit + " cannot read the teacher's"
+                            + " tokens (a student must share its teacher's vocabulary): " + e.getMessage(), e);
+                }
+            }
             LOG.info("teacher {}: {} parameters; student: {} parameters ({})", teacher.source(),
                     teacherEncoder.parameterCount(), studentEncoder.parameterCount(), studentEncoder.config());
 

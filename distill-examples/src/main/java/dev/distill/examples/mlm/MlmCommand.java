@@ -350,10 +350,14 @@ public final class MlmCommand implements Callable<Integer> {
                     + " line");
         }
         List<String> texts = new ArrayList<>();
-        for (String line : java.nio.file.Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8)) {
-            if (!line.isBlank()) {
-                texts.add(line.trim());
-            }
+        // file:line on a line that is not UTF-8 (a DataException), not a bare "Input length = 1"
+        try (dev.distill.core.data.RecordStream<dev.distill.core.data.TextExample> lines =
+                dev.distill.core.data.TextLines.open(file, dev.distill.core.data.ErrorPolicy.FAIL)) {
+            lines.forEachRemaining(t -> texts.add(t.text()));
+        }
+        if (texts.isEmpty()) {
+            throw new IllegalArgumentException("--corpus " + file + " holds no text (only blank lines); give a text"
+                    + " file with one text per line");
         }
         return new UnlabelledCorpus.Texts(texts, 0, 0, 0);
     }

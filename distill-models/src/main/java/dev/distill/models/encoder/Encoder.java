@@ -63,6 +63,8 @@ import java.util.TreeSet;
  */
 public final class Encoder extends AbstractBlock {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Encoder.class);
+
     private final EncoderConfig config;
     private final Pooling pooling;
     private final Head head;
@@ -308,7 +310,9 @@ public final class Encoder extends AbstractBlock {
      * Loads weights by Hugging Face name (without a {@code bert.} prefix). Strict loading
      * refuses any missing or unexpected tensor; non-strict loading keeps missing parameters as
      * they are (initialise first) and ignores unexpected ones. A shape mismatch is always an
-     * error. Every problem is listed in one exception.
+     * error, and so is a tensor holding NaN or infinity (named with the first bad element).
+     * Every problem is listed in one exception. Tensors stored as bfloat16 are converted exactly
+     * to float32 in Java (one log line says so).
      *
      * @param manager where parameters are created if not yet initialised
      * @param tensors weights by name; float16 and bfloat16 are converted to float32
@@ -318,6 +322,7 @@ public final class Encoder extends AbstractBlock {
     public LoadReport loadState(NDManager manager, Map<String, TensorData> tensors, boolean strict) {
         List<String> missing = new ArrayList<>();
         List<String> wrongShape = new ArrayList<>();
+        List<String> nonFinite = new ArrayList<>();
         for (Map.Entry<String, Parameter> e : named.entrySet()) {
             TensorData t = tensors.get(e.getKey());
             if (t == null) {
@@ -326,6 +331,11 @@ public final class Encoder extends AbstractBlock {
                 wrongShape.add(e.getKey() + " (file " + t.djlShape() + ", model " + e.getValue().getShape() + ")");
             } else if (!t.dtype().isFloating()) {
                 wrongShape.add(e.getKey() + " (dtype " + t.dtype() + " is not floating point)");
+            } else {
+                long bad = t.firstNonFinite();
+                if (bad >= 0) {
+                    nonFinite.add(e.getKey() + " (" + t.floatAt(bad) + " at element " + bad + ")");
+                }
             }
         }
         List<String> unexpected = new ArrayList<>();
@@ -337,6 +347,12 @@ public final class Encoder extends AbstractBlock {
         boolean fail = !wrongShape.isEmpty() || (strict && (!missing.isEmpty() || !unexpected.isEmpty()));
         boolean uninitialisedMissing = !missing.isEmpty()
                 && missing.stream().anyMatch(n -> !named.get(n).isInitialized());
+        if (!nonFinite.isEmpty()) {
+            throw new IllegalArgumentException("refusing weights that hold NaN or infinity: " + nonFinite.size()
+                    + " tensor(s): " + String.join(", ", nonFinite.subList(0, Math.min(5, nonFinite.size())))
+                    + (nonFinite.size() > 5 ? " and " + (nonFinite.size() - 5) + " more" : "")
+                    + "; the file is corrupt or was saved after training diverged: use an earlier checkpoint");
+        }
         if (fail || uninitialisedMissing) {
             StringBuilder sb = new StringBuilder("cannot load weights into " + config + ":");
             if (!missing.isEmpty()) {
@@ -356,11 +372,17 @@ public final class Encoder extends AbstractBlock {
             }
             throw new IllegalArgumentException(sb.toString());
         }
+        long bf16 = 0;
         for (Map.Entry<String, Parameter> e : named.entrySet()) {
             TensorData t = tensors.get(e.getKey());
             if (t != null) {
+                bf16 += t.dtype() == TensorData.DType.BF16 ? 1 : 0;
                 assign(manager, e.getValue(), t.toFloats());
             }
+        }
+        if (bf16 > 0) {
+            LOG.info("{} of {} weight tensors were stored as bfloat16; converted exactly to float32 in Java (DJL's"
+                    + " PyTorch JNI has no bfloat16 and aborts the JVM on it)", bf16, named.size());
         }
         return new LoadReport(List.copyOf(missing), List.copyOf(unexpected));
     }
@@ -402,6 +424,8 @@ public final class Encoder extends AbstractBlock {
             throw new IllegalArgumentException("sequence length " + len + " exceeds maxPositions "
                     + config.maxPositions() + "; truncate inputs to at most " + config.maxPositions() + " tokens");
         }
+        // before anything is allocated: a batch whose activations cannot fit is refused with the estimate
+        MemoryEstimate.requireForward(config, ids.getShape().get(0), len, dataType().getNumOfBytes(), ids.getDevice());
         NDManager m = ids.getManager();
         Device device = wordEmbeddings.getArray().getDevice();
         if (!ids.getDevice().equals(device)) {
@@ -447,6 +471,7 @@ public final class Encoder extends AbstractBlock {
             throw new IllegalArgumentException("hidden states are " + hidden.getDataType() + " but the weights are "
                     + dataType() + "; they must match: convert the inputs with toType(" + dataType() + ", false)");
         }
+        MemoryEstimate.requireForward(config, s.get(0), s.get(1), dataType().getNumOfBytes(), hidden.getDevice());
         return forwardLayers(hidden, attentionMask, training);
     }
 

@@ -341,7 +341,7 @@ public record HfConfig(EncoderConfig encoder, TaskHead task) {
         } catch (MalformedFileException e) {
             throw e;
         } catch (IOException | IllegalStateException | com.google.gson.JsonParseException e) {
-            throw new MalformedFileException(source, "is not valid JSON: " + e.getMessage(), e);
+            throw new MalformedFileException(source, "is not valid JSON: " + JsonFiles.oneLine(e.getMessage()), e);
         }
         if (!root.isJsonObject()) {
             throw new MalformedFileException(source, "must hold a JSON object {\"model_type\": \"bert\","

@@ -3,12 +3,13 @@ package dev.distill.models.io;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.distill.core.io.AtomicFiles;
+import dev.distill.core.io.MalformedFileException;
 import dev.distill.core.io.SafeTensors;
 import dev.distill.core.io.TensorData;
 import dev.distill.models.encoder.Encoder;
 import dev.distill.models.encoder.EncoderConfig;
+import dev.distill.models.encoder.MemoryEstimate;
 import dev.distill.models.encoder.Pooling;
 import dev.distill.models.heads.ClassificationHead;
 import dev.distill.models.heads.Head;
@@ -61,11 +62,19 @@ public final class HfDirectory {
     public static Loaded load(Path dir, NDManager manager) {
         try {
             HfConfig config = HfConfig.read(dir);
+            Path configFile = dir.resolve(HfConfig.FILE_NAME);
+            // before anything is allocated: num_hidden_layers 1000000 would otherwise run into an OOM
+            MemoryEstimate.requireParametersFit(config.encoder(), manager.getDevice(), configFile.toString());
             Head head = headFor(config, dir);
-            Pooling pooling = readPooling(dir);
-            Encoder encoder = new Encoder(config.encoder(), pooling, head);
+            Pooling pooling = SentenceTransformersConfig.readPooling(dir, config.encoder().hiddenSize());
             Map<String, TensorData> tensors = stripPrefix(readWeights(dir), head != null);
-            encoder.loadState(manager, tensors, true);
+            ConfigWeightsCheck.check(config.encoder(), tensors, configFile, WEIGHTS);
+            Encoder encoder = new Encoder(config.encoder(), pooling, head);
+            try {
+                encoder.loadState(manager, tensors, true);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(dir + ": " + e.getMessage(), e);
+            }
             return new Loaded(encoder, config);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read model directory " + dir + ": " + e.getMessage(), e);
@@ -149,14 +158,29 @@ public final class HfDirectory {
         }
         Path index = dir.resolve(INDEX);
         if (Files.isRegularFile(index)) {
-            JsonObject map = JsonParser.parseString(Files.readString(index)).getAsJsonObject()
-                    .getAsJsonObject("weight_map");
+            com.google.gson.JsonElement root = JsonFiles.read(index);
+            JsonObject map = root.isJsonObject() && root.getAsJsonObject().get("weight_map") != null
+                    && root.getAsJsonObject().get("weight_map").isJsonObject()
+                    ? root.getAsJsonObject().getAsJsonObject("weight_map") : null;
             if (map == null) {
                 throw new IllegalArgumentException(index + ": no \"weight_map\" object; it must map tensor names to shard files");
             }
             Map<String, TensorData> all = new LinkedHashMap<>();
-            for (String shard : new TreeSet<>(map.entrySet().stream().map(e -> e.getValue().getAsString()).toList())) {
-                all.putAll(SafeTensors.read(dir.resolve(shard)).tensors());
+            TreeSet<String> shards = new TreeSet<>();
+            for (Map.Entry<String, com.google.gson.JsonElement> e : map.entrySet()) {
+                if (!e.getValue().isJsonPrimitive() || !e.getValue().getAsJsonPrimitive().isString()) {
+                    throw new MalformedFileException(index, "weight_map[\"" + e.getKey() + "\"] must be a shard"
+                            + " file name, found " + e.getValue());
+                }
+                shards.add(e.getValue().getAsString());
+            }
+            for (String shard : shards) {
+                Path file = dir.resolve(shard).normalize();
+                if (!file.startsWith(dir.normalize()) || !Files.isRegularFile(file)) {
+                    throw new MalformedFileException(index, "names shard \"" + shard + "\", which is not a file in "
+                            + dir + "; restore the shard or fix weight_map");
+                }
+                all.putAll(SafeTensors.read(file).tensors());
             }
             return all;
         }
@@ -180,21 +204,6 @@ public final class HfDirectory {
             out.put(k.startsWith(BERT_PREFIX) ? k.substring(BERT_PREFIX.length()) : k, e.getValue());
         }
         return out;
-    }
-
-    private static Pooling readPooling(Path dir) throws IOException {
-        Path p = dir.resolve(POOLING_CONFIG);
-        if (!Files.isRegularFile(p)) {
-            return Pooling.CLS;
-        }
-        JsonObject o = JsonParser.parseString(Files.readString(p)).getAsJsonObject();
-        if (o.has("pooling_mode_mean_tokens") && o.get("pooling_mode_mean_tokens").getAsBoolean()) {
-            return Pooling.MEAN;
-        }
-        if (o.has("pooling_mode_cls_token") && o.get("pooling_mode_cls_token").getAsBoolean()) {
-            return Pooling.CLS;
-        }
-        throw new IllegalArgumentException(p + ": only pooling_mode_cls_token or pooling_mode_mean_tokens is supported");
     }
 
     private static void writeSentenceTransformers(Path dir, Encoder encoder) throws IOException {

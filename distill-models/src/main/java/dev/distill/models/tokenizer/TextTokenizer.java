@@ -22,6 +22,8 @@ import java.util.Map;
  * {@code [CLS] a [SEP] b [SEP]} with token type 1 on the second segment.
  *
  * <p>Keeps the original {@code tokenizer.json} bytes so an exported model can ship the same file.
+ * The file is checked ({@link TokenizerSpec}) before the native library parses it: some files it
+ * accepts would abort the JVM on the first unknown character or on any text.
  */
 public final class TextTokenizer implements AutoCloseable {
 
@@ -31,11 +33,15 @@ public final class TextTokenizer implements AutoCloseable {
     private final byte[] json;
     private final int maxLength;
     private final long padId;
+    private final TokenizerSpec spec;
 
-    private TextTokenizer(byte[] json, int maxLength, long padId, String source) throws IOException {
+    private TextTokenizer(byte[] json, int maxLength, long padId, String source, TokenizerSpec checked)
+            throws IOException {
         if (maxLength < 2) {
             throw new IllegalArgumentException("maxLength (" + maxLength + ") must be at least 2, room for [CLS] and [SEP]");
         }
+        // checked before the native library sees the file: some files it accepts abort the JVM later
+        this.spec = checked != null ? checked : TokenizerSpec.parse(json, source);
         this.json = json;
         this.maxLength = maxLength;
         this.padId = padId;
@@ -64,7 +70,7 @@ public final class TextTokenizer implements AutoCloseable {
                     + " must contain the Hugging Face tokenizer.json");
         }
         try {
-            return new TextTokenizer(Files.readAllBytes(file), maxLength, 0, file.toString());
+            return new TextTokenizer(Files.readAllBytes(file), maxLength, 0, file.toString(), null);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read tokenizer " + file, e);
         }
@@ -73,7 +79,7 @@ public final class TextTokenizer implements AutoCloseable {
     /** Loads a {@code tokenizer.json} from a stream (e.g. a classpath resource). */
     public static TextTokenizer load(InputStream in, String sourceName, int maxLength) {
         try {
-            return new TextTokenizer(in.readAllBytes(), maxLength, 0, sourceName);
+            return new TextTokenizer(in.readAllBytes(), maxLength, 0, sourceName, null);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read tokenizer " + sourceName, e);
         }
@@ -82,12 +88,21 @@ public final class TextTokenizer implements AutoCloseable {
     /** The same vocabulary with another maximum length. */
     public TextTokenizer withMaxLength(int newMaxLength) {
         try {
-            return new TextTokenizer(json, newMaxLength, padId, "tokenizer.json");
+            return new TextTokenizer(json, newMaxLength, padId, spec.source(), spec);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
+    /**
+     * What was checked in the {@code tokenizer.json} at load; {@link TokenizerSpec#checkFits}
+     * checks it against a model.
+     */
+    public TokenizerSpec spec() {
+        return spec;
+    }
+
+    /** The longest sequence, special tokens included, that this tokenizer produces. */
     public int maxLength() {
         return maxLength;
     }
