@@ -21,6 +21,11 @@ public final class Devices {
      * libtorch sees one ({@code Engine.getGpuCount()}), else the CPU. A CPU build of libtorch sees
      * no GPU; when {@code auto} falls back to the CPU on a machine with an NVIDIA driver, a warning
      * says so and how to load a CUDA build (README, "Native libraries").
+     *
+     * @param spec the option value, case-insensitive; {@code cuda} and {@code cuda:N} are accepted too
+     * @return the device
+     * @throws IllegalArgumentException if the name is unknown or the GPU number is not one the engine
+     *         sees
      */
     public static Device parse(String spec) {
         String s = spec.trim().toLowerCase(Locale.ROOT);

@@ -11,6 +11,16 @@ package dev.distill.core;
  * @param vocabSize vocabulary size V
  */
 public record ModelDims(int numLayers, int hiddenSize, int numHeads, int headSize, int vocabSize) {
+    /**
+     * Checks every size is positive.
+     *
+     * @param numLayers L
+     * @param hiddenSize H
+     * @param numHeads A
+     * @param headSize d
+     * @param vocabSize V
+     * @throws IllegalArgumentException naming the first size that is not positive
+     */
     public ModelDims {
         check("numLayers", numLayers);
         check("hiddenSize", hiddenSize);

@@ -40,6 +40,21 @@ public record ModelOutputs(
     /** The value added to attention scores at padded key positions (BERT's original constant). */
     public static final float MASK_VALUE = -10000f;
 
+    /**
+     * Checks the required parts and copies the lists; a null optional list becomes empty.
+     *
+     * @param hiddenStates L + 1 arrays (B, T, H); not null
+     * @param attentionScores L arrays (B, A, T, T); not null
+     * @param attentionProbs L arrays, or null
+     * @param queries L arrays (B, A, T, d), or null
+     * @param keys L arrays, or null
+     * @param values L arrays, or null
+     * @param pooled (B, H), or null
+     * @param logits the head's output, or null
+     * @param attentionMask (B, T); not null
+     * @throws NullPointerException if a required part is null
+     * @throws IllegalArgumentException if there is not exactly one more hidden state than attention layers
+     */
     public ModelOutputs {
         Objects.requireNonNull(hiddenStates, "hiddenStates");
         Objects.requireNonNull(attentionScores, "attentionScores");
@@ -58,17 +73,17 @@ public record ModelOutputs(
         values = values == null ? List.of() : List.copyOf(values);
     }
 
-    /** Number of Transformer layers L (the embedding output is not a layer). */
+    /** {@return number of Transformer layers L (the embedding output is not a layer)} */
     public int numLayers() {
         return attentionScores.size();
     }
 
-    /** The last layer's output (B, T, H), what Hugging Face calls {@code last_hidden_state}. */
+    /** {@return the last layer's output (B, T, H), what Hugging Face calls {@code last_hidden_state}} */
     public NDArray lastHiddenState() {
         return hiddenStates.get(hiddenStates.size() - 1);
     }
 
-    /** The embedding-layer output (B, T, H). */
+    /** {@return the embedding-layer output (B, T, H)} */
     public NDArray embeddingOutput() {
         return hiddenStates.get(0);
     }

@@ -34,47 +34,89 @@ public final class Scalars {
 
     private Scalars() {}
 
-    /** A 0-d float32 array holding {@code value}, natively owned, on {@code manager}. */
+    /**
+     * A 0-d float32 array holding {@code value}, natively owned, on {@code manager}.
+     *
+     * @param manager the owner (and device) of the array
+     * @param value the constant
+     * @return a new 0-d array
+     */
     public static NDArray of(NDManager manager, float value) {
         return manager.full(new Shape(), value, DataType.FLOAT32);
     }
 
-    /** x · c. */
+    /**
+     * x · c.
+     *
+     * @param x any shape; may require a gradient
+     * @param c the constant
+     * @return a new array of x's shape and dtype, on x's manager
+     */
     public static NDArray mul(NDArray x, float c) {
         try (NDArray s = of(x.getManager(), c)) {
             return x.mul(s);
         }
     }
 
-    /** x / c. */
+    /**
+     * x / c.
+     *
+     * @param x any shape; may require a gradient
+     * @param c the constant
+     * @return a new array of x's shape and dtype, on x's manager
+     */
     public static NDArray div(NDArray x, float c) {
         try (NDArray s = of(x.getManager(), c)) {
             return x.div(s);
         }
     }
 
-    /** x^c, elementwise. */
+    /**
+     * x^c, elementwise.
+     *
+     * @param x any shape; may require a gradient
+     * @param c the constant
+     * @return a new array of x's shape and dtype, on x's manager
+     */
     public static NDArray pow(NDArray x, float c) {
         try (NDArray s = of(x.getManager(), c)) {
             return x.pow(s);
         }
     }
 
-    /** max(x, c), elementwise. */
+    /**
+     * max(x, c), elementwise.
+     *
+     * @param x any shape; may require a gradient
+     * @param c the constant
+     * @return a new array of x's shape and dtype, on x's manager
+     */
     public static NDArray maximum(NDArray x, float c) {
         try (NDArray s = of(x.getManager(), c)) {
             return x.maximum(s);
         }
     }
 
-    /** min(x, c), elementwise. */
+    /**
+     * min(x, c), elementwise.
+     *
+     * @param x any shape; may require a gradient
+     * @param c the constant
+     * @return a new array of x's shape and dtype, on x's manager
+     */
     public static NDArray minimum(NDArray x, float c) {
         try (NDArray s = of(x.getManager(), c)) {
             return x.minimum(s);
         }
     }
 
-    /** x ← x · c, in place; returns x. */
+    /**
+     * x ← x · c, in place; returns x.
+     *
+     * @param x any shape; must not be a leaf that requires a gradient while autograd records
+     * @param c the constant
+     * @return {@code x} itself
+     */
     public static NDArray muli(NDArray x, float c) {
         try (NDArray s = of(x.getManager(), c)) {
             return x.muli(s);

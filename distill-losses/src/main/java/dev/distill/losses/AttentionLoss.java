@@ -57,15 +57,25 @@ public final class AttentionLoss implements DistillationLoss {
         this.mapping = mapping;
     }
 
-    /** TinyBERT's loss: scores, every layer, uniform mapping, reported as {@code attention_mse}. */
+    /**
+     * TinyBERT's loss: scores, every layer, uniform mapping, reported as {@code attention_mse}.
+     *
+     * @return a new loss with the defaults of {@link Builder}
+     */
     public static AttentionLoss tinyBert() {
         return builder().build();
     }
 
+    /**
+     * {@return a builder with the defaults: scores, every layer, uniform mapping, name {@code attention_mse}}
+     */
     public static Builder builder() {
         return new Builder();
     }
 
+    /**
+     * {@return the name under which this loss reports its value (and its terms when only one pair is compared)}
+     */
     public String name() {
         return name;
     }
@@ -117,33 +127,62 @@ public final class AttentionLoss implements DistillationLoss {
         return new LossOutput(total, terms);
     }
 
-    /** Builds an {@link AttentionLoss}. Defaults: scores, every layer, uniform mapping. */
+    /** Builds an {@link AttentionLoss}. Defaults: scores, every layer, uniform mapping. Not thread-safe. */
     public static final class Builder {
         private String name = "attention_mse";
         private Mode mode = Mode.SCORES;
         private MappedLayers layers = MappedLayers.EVERY_LAYER;
         private LayerMapping mapping = LayerMapping.uniform();
 
+        /**
+         * Sets the reported name (default {@code attention_mse}).
+         *
+         * @param name the name; not null
+         * @return this builder
+         */
         public Builder optName(String name) {
             this.name = Objects.requireNonNull(name, "name");
             return this;
         }
 
+        /**
+         * Sets what is compared: pre-softmax scores (default, TinyBERT) or probabilities.
+         *
+         * @param mode the mode; not null
+         * @return this builder
+         */
         public Builder optMode(Mode mode) {
             this.mode = Objects.requireNonNull(mode, "mode");
             return this;
         }
 
+        /**
+         * Sets which mapped layers are compared: every student layer (default) or only the last.
+         *
+         * @param layers the selection; not null
+         * @return this builder
+         */
         public Builder optLayers(MappedLayers layers) {
             this.layers = Objects.requireNonNull(layers, "layers");
             return this;
         }
 
+        /**
+         * Sets the layer mapping g (default {@link LayerMapping#uniform()}).
+         *
+         * @param mapping the mapping, resolved against the student's and teacher's depths in
+         *        {@link #initialize}; not null
+         * @return this builder
+         */
         public Builder optMapping(LayerMapping mapping) {
             this.mapping = Objects.requireNonNull(mapping, "mapping");
             return this;
         }
 
+        /**
+         * {@return the loss; head counts and the mapping are checked later, in {@link AttentionLoss#initialize}
+         * (an {@link IllegalArgumentException} when student and teacher head counts differ)}
+         */
         public AttentionLoss build() {
             return new AttentionLoss(name, mode, layers, mapping);
         }

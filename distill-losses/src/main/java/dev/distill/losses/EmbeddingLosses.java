@@ -41,12 +41,17 @@ public final class EmbeddingLosses {
      * @param mapping the layer mapping for the hidden-state and attention terms
      *     ({@link LayerMapping#sourceAligned} for a copied student, {@link LayerMapping#uniform()}
      *     for one of unknown origin)
+     * @return the weighted sum of the four default terms
      */
     public static WeightedSumLoss mainJob(LayerMapping mapping) {
         return builder().optMapping(mapping).build();
     }
 
-    /** A builder starting from the main job's weights and the uniform mapping. */
+    /**
+     * A builder starting from the main job's weights and the uniform mapping.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -63,7 +68,12 @@ public final class EmbeddingLosses {
 
         private Builder() {}
 
-        /** The layer mapping of the hidden-state and attention terms (default uniform). */
+        /**
+         * The layer mapping of the hidden-state and attention terms (default uniform).
+         *
+         * @param mapping the mapping
+         * @return this builder
+         */
         public Builder optMapping(LayerMapping mapping) {
             this.mapping = Objects.requireNonNull(mapping, "mapping");
             return this;
@@ -72,6 +82,13 @@ public final class EmbeddingLosses {
         /**
          * The weights of the five terms, in the order cosine, similarity, hidden, embedding,
          * attention (0 leaves a term out).
+         *
+         * @param cosine weight of {@code pooled_cosine}
+         * @param similarity weight of {@code similarity}
+         * @param hidden weight of {@code hidden_mse}
+         * @param embedding weight of {@code embedding_mse}
+         * @param attention weight of {@code attention_mse}
+         * @return this builder
          */
         public Builder optWeights(double cosine, double similarity, double hidden, double embedding,
                 double attention) {
@@ -87,6 +104,9 @@ public final class EmbeddingLosses {
          * How the projections W (student width to teacher width, created only when the widths
          * differ) start; {@code null} (the default) for N(0, 0.02²). A pruned student starts
          * best from its channel selection ({@link Projection#fromMatrix}).
+         *
+         * @param start the initializer, or null for the default
+         * @return this builder
          */
         public Builder optProjectionInitializer(Initializer start) {
             this.projectionStart = start;
@@ -96,6 +116,7 @@ public final class EmbeddingLosses {
         /**
          * The weighted sum of the terms with a positive weight.
          *
+         * @return the loss set
          * @throws IllegalArgumentException when a weight is negative or not finite, or every
          *     weight is 0
          */

@@ -12,7 +12,8 @@ import java.util.Objects;
 
 /**
  * The student's own supervised loss on the ground-truth labels of {@link TokenBatch#labels()}
- * ("student loss" S in L = α·S + β·D, seed 002; DistilBERT's L_mlm). The teacher is not used.
+ * ("student loss" S in L = α·S + β·D, Hinton et al. 2015; DistilBERT's L_mlm). The teacher is
+ * not used.
  *
  * <ul>
  *   <li>{@link Task#CLASSIFICATION}: logits (B, C), labels (B) int64 class ids;
@@ -34,26 +35,42 @@ public final class HardLabelLoss implements DistillationLoss {
 
     /** What the labels are. */
     public enum Task {
+        /** Logits (B, C), labels (B) int64 class ids; cross-entropy. */
         CLASSIFICATION,
+        /** Logits (B, T, V), labels (B, T) int64, −100 where unlabelled; cross-entropy. */
         MASKED_LM,
+        /** Logits (B, T, 2), labels (B, 2) int64 start and end positions; mean of two cross-entropies. */
         SPAN,
+        /** Logits (B, 1) or (B), labels (B) float; mean squared error. */
         REGRESSION
     }
 
     private final String name;
     private final Task task;
 
-    /** A hard-label loss reported as {@code hard_label}. */
+    /**
+     * A hard-label loss reported as {@code hard_label}.
+     *
+     * @param task what the labels are; not null
+     * @throws NullPointerException if {@code task} is null
+     */
     public HardLabelLoss(Task task) {
         this("hard_label", task);
     }
 
-    /** A hard-label loss reported under {@code name}. */
+    /**
+     * A hard-label loss reported under {@code name}.
+     *
+     * @param name the reported name; not null
+     * @param task what the labels are; not null
+     * @throws NullPointerException if an argument is null
+     */
     public HardLabelLoss(String name, Task task) {
         this.name = Objects.requireNonNull(name, "name");
         this.task = Objects.requireNonNull(task, "task");
     }
 
+    /** {@return the name under which this loss reports its value} */
     public String name() {
         return name;
     }

@@ -21,7 +21,8 @@ import java.util.Objects;
 /**
  * Distance between student and teacher representations: TinyBERT's hidden-state and embedding
  * MSE through a learnable projection (Jiao et al. 2020, eq. 7 and 10), DistilBERT's cosine
- * embedding loss (Sanh et al. 2019, §3), the L1 loss of seed 004, and the same on pooled sentence
+ * embedding loss (Sanh et al. 2019, §3), the L1 loss of block-level distillation (the {@code ./distill block}
+ * example), and the same on pooled sentence
  * embeddings.
  *
  * <p>For a pair of hidden states H^S (B, T, H_s) and H^T (B, T, H_t), with the projection
@@ -50,8 +51,11 @@ public final class HiddenStateLoss implements DistillationLoss {
 
     /** Per-element or per-vector distance. */
     public enum Distance {
+        /** Mean squared difference per element (TinyBERT). */
         MSE,
+        /** Mean absolute difference per element (block-level distillation, the {@code block} example). */
         L1,
+        /** 1 − cosine similarity per token or per pooled vector (DistilBERT). */
         COSINE
     }
 
@@ -92,35 +96,59 @@ public final class HiddenStateLoss implements DistillationLoss {
         projectionInitializer = b.projectionInitializer;
     }
 
+    /**
+     * {@return a builder with the defaults: MSE over every mapped layer, uniform g, AUTO projection, name {@code hidden}}
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** TinyBERT's hidden-state loss: MSE(H^S_m W_h, H^T_{g(m)}) summed over m = 1..M, uniform g. */
+    /**
+     * TinyBERT's hidden-state loss: MSE(H^S_m W_h, H^T_{g(m)}) summed over m = 1..M, uniform g.
+     *
+     * @return a new loss; its projection, if any, is created by {@link #initialize}
+     */
     public static HiddenStateLoss tinyBertHidden() {
         return builder().optName("hidden_mse").build();
     }
 
-    /** TinyBERT's embedding-layer loss: MSE(E^S W_e, E^T). */
+    /**
+     * TinyBERT's embedding-layer loss: MSE(E^S W_e, E^T).
+     *
+     * @return a new loss; its projection, if any, is created by {@link #initialize}
+     */
     public static HiddenStateLoss tinyBertEmbedding() {
         return builder().optName("embedding_mse").optSource(Source.EMBEDDINGS).build();
     }
 
-    /** DistilBERT's cosine embedding loss between the last hidden states, real tokens only. */
+    /**
+     * DistilBERT's cosine embedding loss between the last hidden states, real tokens only.
+     *
+     * @return a new loss; its projection, if any, is created by {@link #initialize}
+     */
     public static HiddenStateLoss distilBertCosine() {
         return builder().optName("cosine").optDistance(Distance.COSINE).optLayers(MappedLayers.LAST_LAYER).build();
     }
 
-    /** 1 − cos between the pooled sentence embeddings, mean over the batch. */
+    /**
+     * 1 − cos between the pooled sentence embeddings, mean over the batch.
+     *
+     * @return a new loss; its projection, if any, is created by {@link #initialize}
+     */
     public static HiddenStateLoss pooledCosine() {
         return builder().optName("pooled_cosine").optDistance(Distance.COSINE).optSource(Source.POOLED).build();
     }
 
+    /** {@return the name under which this loss reports its value; also the projection's parameter prefix} */
     public String name() {
         return name;
     }
 
-    /** The projection W, or null when none was created. */
+    /**
+     * The projection W, or null when none was created.
+     *
+     * @return the projection created by {@link #initialize}, or null (equal widths, or before initialisation)
+     */
     public Projection projection() {
         return projection;
     }
@@ -245,46 +273,90 @@ public final class HiddenStateLoss implements DistillationLoss {
         private DataType projectionType = DataType.FLOAT32;
         private Initializer projectionInitializer;
 
-        /** The reported name and the projection's parameter prefix (default {@code hidden}). */
+        /**
+         * The reported name and the projection's parameter prefix (default {@code hidden}).
+         *
+         * @param name the name; not null
+         * @return this builder
+         */
         public Builder optName(String name) {
             this.name = Objects.requireNonNull(name, "name");
             return this;
         }
 
+        /**
+         * Sets the distance (default {@link Distance#MSE}).
+         *
+         * @param distance the distance; not null
+         * @return this builder
+         */
         public Builder optDistance(Distance distance) {
             this.distance = Objects.requireNonNull(distance, "distance");
             return this;
         }
 
+        /**
+         * Sets which representations are compared (default {@link Source#LAYERS}).
+         *
+         * @param source the representations; not null
+         * @return this builder
+         */
         public Builder optSource(Source source) {
             this.source = Objects.requireNonNull(source, "source");
             return this;
         }
 
-        /** Every mapped layer (default) or only the last. */
+        /**
+         * Every mapped layer (default) or only the last.
+         *
+         * @param layers the selection; not null
+         * @return this builder
+         */
         public Builder optLayers(MappedLayers layers) {
             this.layers = Objects.requireNonNull(layers, "layers");
             return this;
         }
 
-        /** The layer mapping g (default {@link LayerMapping#uniform()}). */
+        /**
+         * The layer mapping g (default {@link LayerMapping#uniform()}).
+         *
+         * @param mapping the mapping; not null
+         * @return this builder
+         */
         public Builder optMapping(LayerMapping mapping) {
             this.mapping = Objects.requireNonNull(mapping, "mapping");
             return this;
         }
 
+        /**
+         * Sets when the projection W is created (default {@link ProjectionMode#AUTO}: only when the widths
+         * differ). {@link Source#POOLED} never projects.
+         *
+         * @param mode the mode; not null
+         * @return this builder
+         */
         public Builder optProjection(ProjectionMode mode) {
             this.projectionMode = Objects.requireNonNull(mode, "mode");
             return this;
         }
 
-        /** Whether W has a bias (TinyBERT's code: yes; the paper: no; default no). */
+        /**
+         * Whether W has a bias (TinyBERT's code: yes; the paper: no; default no).
+         *
+         * @param bias true to add a bias b (H_t)
+         * @return this builder
+         */
         public Builder optProjectionBias(boolean bias) {
             this.projectionBias = bias;
             return this;
         }
 
-        /** The projection's dtype (default FLOAT32; must match the student's activations). */
+        /**
+         * The projection's dtype (default FLOAT32; must match the student's activations).
+         *
+         * @param type the dtype; not null
+         * @return this builder
+         */
         public Builder optProjectionType(DataType type) {
             this.projectionType = Objects.requireNonNull(type, "type");
             return this;
@@ -294,12 +366,18 @@ public final class HiddenStateLoss implements DistillationLoss {
          * How W starts (default BERT's N(0, 0.02²)); e.g. {@link Projection#fromMatrix} with the
          * channel selection of a pruned student, so the loss starts from what the student
          * already computes.
+         *
+         * @param initializer how W is filled, called with shape (H_t, H_s); not null
+         * @return this builder
          */
         public Builder optProjectionInitializer(Initializer initializer) {
             this.projectionInitializer = Objects.requireNonNull(initializer, "initializer");
             return this;
         }
 
+        /**
+         * {@return the loss; widths and the mapping are checked later, in {@link HiddenStateLoss#initialize}}
+         */
         public HiddenStateLoss build() {
             return new HiddenStateLoss(this);
         }

@@ -66,6 +66,9 @@ public final class MiniLmRelationLoss implements DistillationLoss {
             this.label = label;
         }
 
+        /**
+         * {@return the short name used in reported terms: {@code attention}, {@code qq}, {@code kk} or {@code vv}}
+         */
         public String label() {
             return label;
         }
@@ -85,12 +88,23 @@ public final class MiniLmRelationLoss implements DistillationLoss {
         mapping = b.mapping;
     }
 
-    /** MiniLM v1: attention-distribution KL + value-relation KL over the models' own heads, last layers. */
+    /**
+     * MiniLM v1: attention-distribution KL + value-relation KL over the models' own heads, last layers.
+     *
+     * @return a new loss; head counts are checked in {@link #initialize}
+     */
     public static MiniLmRelationLoss v1() {
         return builder().setRelations(Relation.ATTENTION, Relation.VALUE_VALUE).build();
     }
 
-    /** MiniLM v2: Q-Q, K-K and V-V relation KL with {@code relationHeads} relation heads, last layers. */
+    /**
+     * MiniLM v2: Q-Q, K-K and V-V relation KL with {@code relationHeads} relation heads, last layers.
+     *
+     * @param relationHeads R &gt; 0; must divide the concatenated Q/K/V width A·d of both models
+     *        (checked in {@link #initialize})
+     * @return a new loss
+     * @throws IllegalArgumentException if {@code relationHeads} is negative
+     */
     public static MiniLmRelationLoss v2(int relationHeads) {
         return builder()
                 .setRelations(Relation.QUERY_QUERY, Relation.KEY_KEY, Relation.VALUE_VALUE)
@@ -98,10 +112,14 @@ public final class MiniLmRelationLoss implements DistillationLoss {
                 .build();
     }
 
+    /**
+     * {@return a builder with the defaults: v1 relations (ATTENTION, VALUE_VALUE), last layer, uniform mapping, name {@code minilm}}
+     */
     public static Builder builder() {
         return new Builder();
     }
 
+    /** {@return the name under which this loss reports its value} */
     public String name() {
         return name;
     }
@@ -235,23 +253,46 @@ public final class MiniLmRelationLoss implements DistillationLoss {
         private MappedLayers layers = MappedLayers.LAST_LAYER;
         private LayerMapping mapping = LayerMapping.uniform();
 
+        /**
+         * Sets the reported name (default {@code minilm}).
+         *
+         * @param name the name; not null
+         * @return this builder
+         */
         public Builder optName(String name) {
             this.name = Objects.requireNonNull(name, "name");
             return this;
         }
 
+        /**
+         * Sets the relations compared, each reported as its own term (default ATTENTION, VALUE_VALUE: v1).
+         * Checked in {@link #build()}: non-empty, no repeats, no nulls.
+         *
+         * @param relations the relations, e.g. QUERY_QUERY, KEY_KEY, VALUE_VALUE for v2; the array is copied
+         * @return this builder
+         */
         public Builder setRelations(Relation... relations) {
             this.relations = Arrays.asList(relations.clone());
             return this;
         }
 
-        /** R relation heads (MiniLM v2); 0 (default) uses each model's own heads (v1). */
+        /**
+         * R relation heads (MiniLM v2); 0 (default) uses each model's own heads (v1).
+         *
+         * @param relationHeads R &ge; 0; R &gt; 0 rules out {@link Relation#ATTENTION}
+         * @return this builder
+         */
         public Builder optRelationHeads(int relationHeads) {
             this.relationHeads = relationHeads;
             return this;
         }
 
-        /** The last layer only (default, as in both MiniLM papers) or every mapped layer. */
+        /**
+         * The last layer only (default, as in both MiniLM papers) or every mapped layer.
+         *
+         * @param layers the selection; not null
+         * @return this builder
+         */
         public Builder optLayers(MappedLayers layers) {
             this.layers = Objects.requireNonNull(layers, "layers");
             return this;
@@ -260,12 +301,22 @@ public final class MiniLmRelationLoss implements DistillationLoss {
         /**
          * The layer mapping; with LAST_LAYER only g(M) matters, e.g. {@code LayerMapping.function(m -> 18)}
          * distils MiniLM v2's upper-middle teacher layer 18 of 24.
+         *
+         * @param mapping the mapping; not null
+         * @return this builder
          */
         public Builder optMapping(LayerMapping mapping) {
             this.mapping = Objects.requireNonNull(mapping, "mapping");
             return this;
         }
 
+        /**
+         * Builds the loss.
+         *
+         * @return the loss; sizes are checked later, in {@link MiniLmRelationLoss#initialize}
+         * @throws IllegalArgumentException if the relations are empty or repeat, R is negative, or R &gt; 0
+         *         is combined with {@link Relation#ATTENTION}
+         */
         public MiniLmRelationLoss build() {
             if (relations.isEmpty() || relations.stream().anyMatch(Objects::isNull)
                     || relations.stream().distinct().count() != relations.size()) {

@@ -45,6 +45,14 @@ public final class Projection {
     /**
      * As {@link #Projection(String, int, int, boolean)}, with W drawn from {@code weightInit}
      * (null: N(0, 0.02²)).
+     *
+     * @param prefix the parameter-name prefix, unique among the losses of one run
+     * @param studentWidth H_s, &gt; 0
+     * @param teacherWidth H_t, &gt; 0
+     * @param withBias whether to add a bias b
+     * @param weightInit how W is filled, called with shape (H_t, H_s); null for N(0, 0.02²)
+     * @throws IllegalArgumentException if a width is not positive
+     * @throws NullPointerException if {@code prefix} is null
      */
     public Projection(String prefix, int studentWidth, int teacherWidth, boolean withBias, Initializer weightInit) {
         Objects.requireNonNull(prefix, "prefix");
@@ -73,6 +81,13 @@ public final class Projection {
     /**
      * An initializer that sets W to the given (H_t, H_s) row-major values, e.g. a pruned
      * student's channel selection (W[c_i][i] = 1). The shape asked for must match.
+     *
+     * @param teacherWidth H_t, the number of rows
+     * @param studentWidth H_s, the number of columns
+     * @param values H_t·H_s values, row-major; copied, so later changes to the array do not matter
+     * @return an initializer that creates a new array with storage of its own, in the dtype asked for;
+     *         it throws {@link IllegalArgumentException} when asked for any other shape
+     * @throws IllegalArgumentException if {@code values} does not hold H_t·H_s values
      */
     public static Initializer fromMatrix(int teacherWidth, int studentWidth, float[] values) {
         Objects.requireNonNull(values, "values");
@@ -101,7 +116,12 @@ public final class Projection {
         };
     }
 
-    /** Creates the arrays in {@code manager} (the student's, so they live on its device). */
+    /**
+     * Creates the arrays in {@code manager} (the student's, so they live on its device).
+     *
+     * @param manager the manager that owns W and b
+     * @param type their dtype, which must match the student's activations
+     */
     public void initialize(NDManager manager, DataType type) {
         weight.initialize(manager, type);
         if (bias != null) {
@@ -109,7 +129,14 @@ public final class Projection {
         }
     }
 
-    /** y = x·Wᵀ (+ b) for x of shape (…, H_s). */
+    /**
+     * y = x·Wᵀ (+ b) for x of shape (…, H_s).
+     *
+     * @param x the student's hidden states (…, H_s), e.g. (B, T, H_s)
+     * @return the projected states (…, H_t), in the graph for gradients into W and b
+     * @throws IllegalStateException if {@link #initialize} was not called
+     * @throws IllegalArgumentException if the last dimension of {@code x} is not H_s
+     */
     public NDArray apply(NDArray x) {
         if (!weight.isInitialized()) {
             throw new IllegalStateException("projection " + weight.getName()
@@ -126,12 +153,24 @@ public final class Projection {
                 : Linear.linear(x, weight.getArray(), bias.getArray())).singletonOrThrow();
     }
 
-    /** Copies {@code w} (H_t, H_s) into W, e.g. to start from known values. */
+    /**
+     * Copies {@code w} (H_t, H_s) into W, e.g. to start from known values.
+     *
+     * @param w the new weight (H_t, H_s); converted to W's dtype
+     * @throws IllegalStateException if W is not initialised
+     * @throws IllegalArgumentException if the shape differs
+     */
     public void setWeight(NDArray w) {
         copyInto(weight, w);
     }
 
-    /** Copies {@code b} (H_t) into the bias. */
+    /**
+     * Copies {@code b} (H_t) into the bias.
+     *
+     * @param b the new bias (H_t); converted to the bias's dtype
+     * @throws IllegalStateException if there is no bias or it is not initialised
+     * @throws IllegalArgumentException if the shape differs
+     */
     public void setBias(NDArray b) {
         if (bias == null) {
             throw new IllegalStateException("projection " + weight.getName() + " has no bias");
@@ -152,24 +191,35 @@ public final class Projection {
         target.set(value.toType(target.getDataType(), true).toByteBuffer());
     }
 
+    /** {@return the weight W, shape (H_t, H_s), named {@code <prefix>.weight}} */
     public Parameter weight() {
         return weight;
     }
 
-    /** The bias, or null without one. */
+    /**
+     * The bias, or null without one.
+     *
+     * @return the bias parameter (H_t), named {@code <prefix>.bias}, or null
+     */
     public Parameter bias() {
         return bias;
     }
 
+    /** {@return H_s, the width of the inputs} */
     public int studentWidth() {
         return studentWidth;
     }
 
+    /** {@return H_t, the width of the outputs} */
     public int teacherWidth() {
         return teacherWidth;
     }
 
-    /** W, then b if present. */
+    /**
+     * W, then b if present.
+     *
+     * @return an immutable list of one or two parameters
+     */
     public List<Parameter> parameters() {
         return bias == null ? List.of(weight) : List.of(weight, bias);
     }

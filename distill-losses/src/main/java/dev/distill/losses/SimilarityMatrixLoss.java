@@ -42,11 +42,16 @@ public final class SimilarityMatrixLoss implements DistillationLoss {
         this("similarity");
     }
 
-    /** Reported as {@code name}. */
+    /**
+     * Reported as {@code name}.
+     *
+     * @param name the reported name; not null
+     */
     public SimilarityMatrixLoss(String name) {
         this.name = Objects.requireNonNull(name, "name");
     }
 
+    /** {@return the name under which this loss reports its value} */
     public String name() {
         return name;
     }

@@ -6,8 +6,8 @@ package dev.distill.losses;
  *
  * <pre>
  *   KL_DIVERGENCE:  T² · Σ_i p_i · (log p_i − log q_i)      (PyTorch KLDivLoss, DistilBERT)
- *   CROSS_ENTROPY:  T² · (− Σ_i p_i · log q_i)               (seed 000/002: "dot the teacher's output
- *                                                              with the student's log output")
+ *   CROSS_ENTROPY:  T² · (− Σ_i p_i · log q_i)               (Hinton et al.'s cross-entropy with soft
+ *                                                              targets)
  * </pre>
  *
  * They differ by T²·H(p), the teacher's entropy, which does not depend on the student: both have

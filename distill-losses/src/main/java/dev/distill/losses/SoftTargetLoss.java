@@ -54,12 +54,24 @@ public final class SoftTargetLoss implements DistillationLoss {
         positions = b.positions;
     }
 
-    /** A builder for logits of the given layout. */
+    /**
+     * A builder for logits of the given layout.
+     *
+     * @param layout the shape of the logits; not null
+     * @return a builder with the defaults: T = 1, KL form, positions by layout, name {@code soft_target}
+     */
     public static Builder builder(LogitsLayout layout) {
         return new Builder(layout);
     }
 
-    /** KL form at temperature T, defaults otherwise. */
+    /**
+     * KL form at temperature T, defaults otherwise.
+     *
+     * @param layout the shape of the logits; not null
+     * @param temperature T, finite and &gt; 0
+     * @return a new loss
+     * @throws IllegalArgumentException if T is not finite and positive
+     */
     public static SoftTargetLoss kl(LogitsLayout layout, double temperature) {
         return builder(layout).optTemperature(temperature).build();
     }
@@ -68,16 +80,22 @@ public final class SoftTargetLoss implements DistillationLoss {
      * The soft targets softmax(z / T) over the last axis, exactly as this loss computes them. A
      * higher T flattens the distribution (its entropy grows) without changing the order of the
      * probabilities, since z_i / T is monotone in z_i.
+     *
+     * @param logits any shape (…, K), floating point
+     * @param temperature T &gt; 0
+     * @return probabilities of the same shape, summing to 1 along the last axis; in the graph of
+     *         {@code logits} (detach the teacher's logits first if no gradient should flow)
      */
     public static NDArray softTargets(NDArray logits, double temperature) {
         return Ops.temperedLogSoftmax(logits, temperature, -1, null).exp();
     }
 
-    /** The name this loss reports its value under. */
+    /** {@return the name this loss reports its value under} */
     public String name() {
         return name;
     }
 
+    /** {@return the temperature T} */
     public double temperature() {
         return temperature;
     }
@@ -160,13 +178,23 @@ public final class SoftTargetLoss implements DistillationLoss {
             this.layout = Objects.requireNonNull(layout, "layout");
         }
 
-        /** The temperature T > 0 (default 1). */
+        /**
+         * The temperature T > 0 (default 1).
+         *
+         * @param temperature T; checked in {@link #build()}
+         * @return this builder
+         */
         public Builder optTemperature(double temperature) {
             this.temperature = temperature;
             return this;
         }
 
-        /** KL (default) or cross-entropy form. */
+        /**
+         * KL (default) or cross-entropy form.
+         *
+         * @param form the form; not null
+         * @return this builder
+         */
         public Builder optForm(SoftTargetForm form) {
             this.form = Objects.requireNonNull(form, "form");
             return this;
@@ -175,18 +203,33 @@ public final class SoftTargetLoss implements DistillationLoss {
         /**
          * Which positions count: for TOKENS any (default REAL_TOKENS; LABELLED_TOKENS for masked LM
          * as in DistilBERT); for SPAN REAL_TOKENS (default) or ALL; for CLASSES only ALL.
+         *
+         * @param positions the positions; not null
+         * @return this builder
          */
         public Builder optPositions(Positions positions) {
             this.positions = Objects.requireNonNull(positions, "positions");
             return this;
         }
 
-        /** The name the value is reported under (default {@code soft_target}). */
+        /**
+         * The name the value is reported under (default {@code soft_target}).
+         *
+         * @param name the name; not null
+         * @return this builder
+         */
         public Builder optName(String name) {
             this.name = Objects.requireNonNull(name, "name");
             return this;
         }
 
+        /**
+         * Builds the loss.
+         *
+         * @return the loss
+         * @throws IllegalArgumentException if T is not finite and positive, or the positions do not fit the
+         *         layout (CLASSES takes only ALL; SPAN does not take LABELLED_TOKENS)
+         */
         public SoftTargetLoss build() {
             if (!(temperature > 0) || Double.isInfinite(temperature)) {
                 throw new IllegalArgumentException("temperature (" + temperature

@@ -10,7 +10,8 @@ import dev.distill.core.loss.StepContext;
 import java.util.Objects;
 
 /**
- * Soft targets from the teacher's top-k tokens only (seed 000's truncated softmax): the teacher
+ * Soft targets from the teacher's top-k tokens only (a truncated softmax, as the {@code ./distill mlm}
+ * example's teacher-output cache stores it): the teacher
  * side is a {@link TopKTargets} (B, T, k) ids and temperature-1 probabilities p_1..p_k supplied per
  * step by a {@link TopKSource} (a cache reader later; {@link TopKSource#fromTeacherLogits} now);
  * the student side is its full (B, T, V) logits z_s with log q = log softmax(z_s / T).
@@ -67,11 +68,17 @@ public final class TopKSoftTargetLoss implements DistillationLoss {
         truncatedMass = b.truncatedMass;
     }
 
-    /** A builder taking the targets from {@code source} at every step. */
+    /**
+     * A builder taking the targets from {@code source} at every step.
+     *
+     * @param source where the targets come from at each step; not null
+     * @return a builder with the defaults: T = 1, KL form, real tokens, RENORMALIZE, name {@code topk_soft_target}
+     */
     public static Builder builder(TopKSource source) {
         return new Builder(source);
     }
 
+    /** {@return the name under which this loss reports its value} */
     public String name() {
         return name;
     }
@@ -157,33 +164,67 @@ public final class TopKSoftTargetLoss implements DistillationLoss {
             this.source = Objects.requireNonNull(source, "source");
         }
 
+        /**
+         * Sets the reported name (default {@code topk_soft_target}).
+         *
+         * @param name the name; not null
+         * @return this builder
+         */
         public Builder optName(String name) {
             this.name = Objects.requireNonNull(name, "name");
             return this;
         }
 
-        /** T > 0 (default 1); OTHER_BUCKET needs 1. */
+        /**
+         * T > 0 (default 1); OTHER_BUCKET needs 1.
+         *
+         * @param temperature T; checked in {@link #build()}
+         * @return this builder
+         */
         public Builder optTemperature(double temperature) {
             this.temperature = temperature;
             return this;
         }
 
+        /**
+         * Sets the KL (default) or cross-entropy form.
+         *
+         * @param form the form; not null
+         * @return this builder
+         */
         public Builder optForm(SoftTargetForm form) {
             this.form = Objects.requireNonNull(form, "form");
             return this;
         }
 
-        /** Which positions count (default REAL_TOKENS; LABELLED_TOKENS for masked-LM targets only). */
+        /**
+         * Which positions count (default REAL_TOKENS; LABELLED_TOKENS for masked-LM targets only).
+         *
+         * @param positions the positions; not null
+         * @return this builder
+         */
         public Builder optPositions(Positions positions) {
             this.positions = Objects.requireNonNull(positions, "positions");
             return this;
         }
 
+        /**
+         * Sets what happens to the mass outside the top k (default {@link TruncatedMass#RENORMALIZE}).
+         *
+         * @param truncatedMass the treatment; not null
+         * @return this builder
+         */
         public Builder optTruncatedMass(TruncatedMass truncatedMass) {
             this.truncatedMass = Objects.requireNonNull(truncatedMass, "truncatedMass");
             return this;
         }
 
+        /**
+         * Builds the loss.
+         *
+         * @return the loss
+         * @throws IllegalArgumentException if T is not finite and positive, or OTHER_BUCKET is used with T ≠ 1
+         */
         public TopKSoftTargetLoss build() {
             if (!(temperature > 0) || Double.isInfinite(temperature)) {
                 throw new IllegalArgumentException("temperature (" + temperature + ") must be a finite number > 0");

@@ -8,7 +8,7 @@ import java.util.Objects;
 
 /**
  * The teacher's k most probable tokens per position, what a teacher-output cache stores instead
- * of (B, T, V) logits (seed 000: "save the top-k probable words and their probabilities").
+ * of (B, T, V) logits (as the {@code ./distill mlm} example's cache keeps them).
  *
  * @param tokenIds (B, T, k) int64 vocabulary ids, most probable first (order is not required)
  * @param probabilities (B, T, k) floating point, the teacher's softmax probabilities <b>at
@@ -17,6 +17,15 @@ import java.util.Objects;
  */
 public record TopKTargets(NDArray tokenIds, NDArray probabilities) {
 
+    /**
+     * Checks the shapes and dtypes.
+     *
+     * @param tokenIds (B, T, k) int64 vocabulary ids
+     * @param probabilities (B, T, k) floating-point probabilities at temperature 1
+     * @throws NullPointerException if an array is null
+     * @throws IllegalArgumentException if the arrays are not both (B, T, k), the ids not int64 or the
+     *         probabilities not floating point
+     */
     public TopKTargets {
         Objects.requireNonNull(tokenIds, "tokenIds");
         Objects.requireNonNull(probabilities, "probabilities");
@@ -38,7 +47,11 @@ public record TopKTargets(NDArray tokenIds, NDArray probabilities) {
         }
     }
 
-    /** k, the number of stored tokens per position. */
+    /**
+     * k, the number of stored tokens per position.
+     *
+     * @return k, the size of the last axis
+     */
     public int k() {
         return Math.toIntExact(tokenIds.getShape().get(2));
     }
@@ -46,6 +59,11 @@ public record TopKTargets(NDArray tokenIds, NDArray probabilities) {
     /**
      * The top-k of softmax(logits) at temperature 1 along the last axis of (B, T, V) logits, as a
      * cache writer would store them. The result is detached from autograd.
+     *
+     * @param logits (B, T, V) logits, e.g. the teacher's
+     * @param k the number of tokens kept per position, in [1, V]
+     * @return the top-k ids (int64) and probabilities, most probable first
+     * @throws IllegalArgumentException if the logits are not rank 3 or k is outside [1, V]
      */
     public static TopKTargets fromLogits(NDArray logits, int k) {
         if (logits.getShape().dimension() != 3) {

@@ -17,7 +17,8 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * A weighted sum of losses, L = Σ_i w_i · L_i: α·S + β·D (seed 002), DistilBERT's
+ * A weighted sum of losses, L = Σ_i w_i · L_i: α·S + β·D (student loss plus distillation loss, Hinton et al.
+ * 2015), DistilBERT's
  * 5·L_ce + 2·L_mlm + 1·L_cos (Sanh et al. 2019), or TinyBERT's sum of embedding, hidden, attention
  * and prediction losses (Jiao et al. 2020, eq. 11).
  *
@@ -28,7 +29,13 @@ import java.util.Set;
  */
 public final class WeightedSumLoss implements DistillationLoss {
 
-    /** One weighted component. */
+    /**
+     * One weighted component.
+     *
+     * @param name the name the component's unweighted value is reported under
+     * @param weight w &ge; 0
+     * @param loss the component
+     */
     public record Component(String name, double weight, DistillationLoss loss) {}
 
     private final List<Component> components;
@@ -37,10 +44,12 @@ public final class WeightedSumLoss implements DistillationLoss {
         this.components = List.copyOf(components);
     }
 
+    /** {@return an empty builder} */
     public static Builder builder() {
         return new Builder();
     }
 
+    /** {@return the components in the order they were added (immutable)} */
     public List<Component> components() {
         return components;
     }
@@ -95,6 +104,10 @@ public final class WeightedSumLoss implements DistillationLoss {
         /**
          * Adds w·L reported as {@code name}.
          *
+         * @param name the reported name of this component, unique in the sum; not null
+         * @param weight w, finite and &ge; 0
+         * @param loss the component; not null
+         * @return this builder
          * @throws IllegalArgumentException when w is negative or not finite, or the name is taken
          */
         public Builder add(String name, double weight, DistillationLoss loss) {
@@ -114,6 +127,12 @@ public final class WeightedSumLoss implements DistillationLoss {
             return this;
         }
 
+        /**
+         * Builds the sum.
+         *
+         * @return the loss
+         * @throws IllegalArgumentException if no component was added
+         */
         public WeightedSumLoss build() {
             if (components.isEmpty()) {
                 throw new IllegalArgumentException("a weighted sum needs at least one component; call add(name, weight, loss)");

@@ -31,32 +31,37 @@ public enum KnownModel {
         this.mavenCoordinates = maven;
     }
 
-    /** The name users type, e.g. {@code bge-small-en-v1.5}. */
+    /** {@return the name users type, e.g. {@code bge-small-en-v1.5}} */
     public String id() {
         return id;
     }
 
-    /** Classpath resource of the ONNX graph. */
+    /** {@return classpath resource of the ONNX graph} */
     public String onnxResource() {
         return onnxResource;
     }
 
-    /** Classpath resource of the tokenizer.json. */
+    /** {@return classpath resource of the tokenizer.json} */
     public String tokenizerResource() {
         return tokenizerResource;
     }
 
-    /** The pooling the model was trained with. */
+    /** {@return the pooling the model was trained with} */
     public Pooling pooling() {
         return pooling;
     }
 
-    /** The Maven dependency whose jar holds the files. */
+    /** {@return the Maven dependency whose jar holds the files} */
     public String mavenCoordinates() {
         return mavenCoordinates;
     }
 
-    /** Finds a model by name, case-insensitively; {@code null} if the name is unknown. */
+    /**
+     * Finds a model by name, case-insensitively; {@code null} if the name is unknown.
+     *
+     * @param name an id or an enum constant name, surrounding spaces ignored
+     * @return the model, or null
+     */
     public static KnownModel find(String name) {
         for (KnownModel m : values()) {
             if (m.id.equalsIgnoreCase(name.trim()) || m.name().equalsIgnoreCase(name.trim())) {
@@ -66,7 +71,11 @@ public enum KnownModel {
         return null;
     }
 
-    /** The known names, comma-separated, for error messages. */
+    /**
+     * The known names, comma-separated, for error messages.
+     *
+     * @return e.g. {@code bge-small-en-v1.5, all-MiniLM-L6-v2}
+     */
     public static String names() {
         return Arrays.stream(values()).map(KnownModel::id).collect(Collectors.joining(", "));
     }

@@ -42,7 +42,11 @@ public final class ModelLoader {
      * Loads a model onto {@code device}.
      *
      * @param nameOrPath a known name, a directory or an ONNX file
+     * @param device where the weights go
      * @param maxLength the tokenizer truncates inputs to this many tokens
+     * @return the model; close it to free the weights
+     * @throws IllegalArgumentException if {@code nameOrPath} is none of these, or the model is invalid
+     * @throws IllegalStateException if a known model's jar is not on the classpath
      */
     public static LoadedModel load(String nameOrPath, Device device, int maxLength) {
         KnownModel known = KnownModel.find(nameOrPath);

@@ -12,6 +12,15 @@ import java.util.Objects;
  */
 public record CacheExample(long[] inputIds, long[] typeIds, int[] positions) {
 
+    /**
+     * Checks the lengths and positions; null type ids become zeros.
+     *
+     * @param inputIds the ids fed to the teacher, at most 65535
+     * @param typeIds token types, same length, or null for all 0
+     * @param positions kept positions, strictly ascending, each in [0, inputIds.length)
+     * @throws NullPointerException if {@code inputIds} or {@code positions} is null
+     * @throws IllegalArgumentException if a length or position breaks these rules
+     */
     public CacheExample {
         Objects.requireNonNull(inputIds, "inputIds");
         Objects.requireNonNull(positions, "positions");

@@ -29,6 +29,20 @@ import java.util.Objects;
 public record CacheFingerprint(String teacherHash, String tokenizerHash, String dataHash, int maxLength, int k,
         long maskingSeed, List<Integer> hiddenLayers) implements java.io.Serializable {
 
+    /**
+     * Checks the fields; a null layer list means none.
+     *
+     * @param teacherHash SHA-256 (hex) of the teacher's weights
+     * @param tokenizerHash SHA-256 (hex) of the tokenizer definition
+     * @param dataHash SHA-256 (hex) of the examples
+     * @param maxLength the truncation length, &gt; 0
+     * @param k tokens kept per position, &gt; 0
+     * @param maskingSeed the masking seed, −1 for unmasked inputs
+     * @param hiddenLayers stored hidden-state indices, strictly ascending, or null for none
+     * @throws NullPointerException if a hash is null
+     * @throws IllegalArgumentException if maxLength or k is not positive, or the layers are not strictly
+     *         ascending indices &ge; 0
+     */
     public CacheFingerprint {
         Objects.requireNonNull(teacherHash, "teacherHash");
         Objects.requireNonNull(tokenizerHash, "tokenizerHash");
@@ -45,18 +59,42 @@ public record CacheFingerprint(String teacherHash, String tokenizerHash, String 
         }
     }
 
-    /** A fingerprint of a cache without hidden states. */
+    /**
+     * A fingerprint of a cache without hidden states.
+     *
+     * @param teacherHash SHA-256 (hex) of the teacher's weights
+     * @param tokenizerHash SHA-256 (hex) of the tokenizer definition
+     * @param dataHash SHA-256 (hex) of the examples
+     * @param maxLength the truncation length, &gt; 0
+     * @param k tokens kept per position, &gt; 0
+     * @param maskingSeed the masking seed, −1 for unmasked inputs
+     */
     public CacheFingerprint(String teacherHash, String tokenizerHash, String dataHash, int maxLength, int k,
             long maskingSeed) {
         this(teacherHash, tokenizerHash, dataHash, maxLength, k, maskingSeed, List.of());
     }
 
-    /** This fingerprint for a cache that also stores the hidden states {@code layers} (ascending). */
+    /**
+     * This fingerprint for a cache that also stores the hidden states {@code layers} (ascending).
+     *
+     * @param layers hidden-state indices, strictly ascending
+     * @return a new fingerprint, equal in every other field
+     */
     public CacheFingerprint withHiddenLayers(List<Integer> layers) {
         return new CacheFingerprint(teacherHash, tokenizerHash, dataHash, maxLength, k, maskingSeed, layers);
     }
 
-    /** The fingerprint of {@code examples} with the data hash computed from them. */
+    /**
+     * The fingerprint of {@code examples} with the data hash computed from them.
+     *
+     * @param teacherHash SHA-256 (hex) of the teacher's weights
+     * @param tokenizerHash SHA-256 (hex) of the tokenizer definition
+     * @param examples the examples, in data order
+     * @param maxLength the truncation length, &gt; 0
+     * @param k tokens kept per position, &gt; 0
+     * @param maskingSeed the masking seed, −1 for unmasked inputs
+     * @return the fingerprint, without hidden layers
+     */
     public static CacheFingerprint of(String teacherHash, String tokenizerHash, Iterable<CacheExample> examples,
             int maxLength, int k, long maskingSeed) {
         return new CacheFingerprint(teacherHash, tokenizerHash, dataHash(examples), maxLength, k, maskingSeed);
@@ -65,6 +103,9 @@ public record CacheFingerprint(String teacherHash, String tokenizerHash, String 
     /**
      * SHA-256 over every example in order: its input ids, token types and kept positions, each
      * length-prefixed, little-endian.
+     *
+     * @param examples the examples, in data order
+     * @return 64 lowercase hex digits
      */
     public static String dataHash(Iterable<CacheExample> examples) {
         MessageDigest md = sha256();
@@ -102,7 +143,12 @@ public record CacheFingerprint(String teacherHash, String tokenizerHash, String 
         }
     }
 
-    /** SHA-256 of bytes, hex (e.g. of a {@code tokenizer.json}). */
+    /**
+     * SHA-256 of bytes, hex (e.g. of a {@code tokenizer.json}).
+     *
+     * @param bytes the bytes
+     * @return 64 lowercase hex digits
+     */
     public static String sha256Hex(byte[] bytes) {
         return HexFormat.of().formatHex(sha256().digest(bytes));
     }
@@ -115,7 +161,12 @@ public record CacheFingerprint(String teacherHash, String tokenizerHash, String 
         }
     }
 
-    /** Each field that differs, as {@code name: this value vs other value}; empty when equal. */
+    /**
+     * Each field that differs, as {@code name: this value vs other value}; empty when equal.
+     *
+     * @param other the fingerprint requested (e.g. of this run's inputs)
+     * @return a new list; hashes are shortened to 12 hex digits
+     */
     public List<String> differences(CacheFingerprint other) {
         List<String> out = new ArrayList<>();
         diff(out, "teacher weights", teacherHash, other.teacherHash);

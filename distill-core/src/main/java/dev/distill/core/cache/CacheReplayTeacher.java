@@ -81,7 +81,7 @@ public final class CacheReplayTeacher implements FrozenTeacher {
                 + (layers.isEmpty() ? "" : ":hidden=" + layers);
     }
 
-    /** The cache this teacher replays. */
+    /** {@return the cache this teacher replays} */
     public TopKCache cache() {
         return cache;
     }

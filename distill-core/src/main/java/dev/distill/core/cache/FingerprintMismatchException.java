@@ -16,7 +16,11 @@ public final class FingerprintMismatchException extends IllegalStateException {
         this.differences = List.copyOf(differences);
     }
 
-    /** Each differing field, e.g. {@code k: cache 16 vs requested 32}. */
+    /**
+     * Each differing field, e.g. {@code k: cache 16 vs requested 32}.
+     *
+     * @return an immutable list
+     */
     public List<String> differences() {
         return differences;
     }

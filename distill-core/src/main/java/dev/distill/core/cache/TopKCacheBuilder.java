@@ -15,8 +15,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Builds a teacher-output cache (seed 000: keep the teacher's top-k tokens and probabilities per
- * position instead of V-wide distributions) in one pass of a teacher over a data set.
+ * Builds a teacher-output cache (the teacher's top-k tokens and probabilities per position
+ * instead of V-wide distributions, as the {@code ./distill mlm} example uses) in one pass of a
+ * teacher over a data set.
  *
  * <p>The data set is cut into shards of {@code examplesPerShard} consecutive examples. Each shard
  * is computed in batches (examples sorted by length within the shard, so little padding), the
@@ -48,6 +49,8 @@ public final class TopKCacheBuilder {
     }
 
     /**
+     * What a {@link Teacher} returns for one batch.
+     *
      * @param positionLogits (N, V) vocabulary logits at the requested positions
      * @param pooled (B, H) sentence embeddings, or {@code null}
      * @param hiddenStates the teacher's hidden states as {@code ModelOutputs.hiddenStates} holds
@@ -55,7 +58,12 @@ public final class TopKCacheBuilder {
      *     null}; the builder stores those the fingerprint names
      */
     public record Output(NDArray positionLogits, NDArray pooled, List<NDArray> hiddenStates) {
-        /** Logits and pooled embeddings, no hidden states. */
+        /**
+         * Logits and pooled embeddings, no hidden states.
+         *
+         * @param positionLogits (N, V) vocabulary logits at the requested positions
+         * @param pooled (B, H) sentence embeddings, or {@code null}
+         */
         public Output(NDArray positionLogits, NDArray pooled) {
             this(positionLogits, pooled, null);
         }
@@ -64,17 +72,30 @@ public final class TopKCacheBuilder {
     /** Reports progress after every batch. */
     @FunctionalInterface
     public interface Progress {
+        /**
+         * Called on the building thread after each batch.
+         *
+         * @param examplesDone examples cached so far, reused shards included
+         * @param examplesTotal examples in the data set
+         * @param positionsDone kept positions cached so far
+         */
         void update(long examplesDone, long examplesTotal, long positionsDone);
     }
 
     /**
      * What a build did.
      *
+     * @param examples examples in the cache
+     * @param positions kept positions over all examples
+     * @param bytes size of all shards together
      * @param shardsReused complete shards found from an earlier (interrupted) run and kept
      * @param shardsBuilt shards computed by this run
      */
     public record Result(long examples, long positions, long bytes, int shardsReused, int shardsBuilt) {
-        /** Bytes per kept position, all overheads (headers, index, trailer) included. */
+        /**
+         * {@return bytes per kept position, all overheads (headers, index, trailer) included; 0
+         * without positions}
+         */
         public double bytesPerPosition() {
             return positions == 0 ? 0 : (double) bytes / positions;
         }
@@ -108,7 +129,10 @@ public final class TopKCacheBuilder {
      * @param dir the cache directory (created if missing)
      * @param teacher computes the logits
      * @param manager the teacher's device; each batch runs in a sub-manager of it
-     * @param vocabSize V, the width of the logits
+     * @param vocabSize V, the width of the logits, &ge; 2 (checked by {@link Builder#build()})
+     * @return a builder with the defaults: 4096 examples per shard, batches of 32, pad id 0, no
+     *     pooled embeddings or hidden states, no progress reports
+     * @throws NullPointerException if {@code dir}, {@code teacher} or {@code manager} is null
      */
     public static Builder builder(Path dir, Teacher teacher, NDManager manager, int vocabSize) {
         return new Builder(dir, teacher, manager, vocabSize);
@@ -119,6 +143,13 @@ public final class TopKCacheBuilder {
      *
      * @param fingerprint must have been made from these examples ({@link CacheFingerprint#of}); its
      *     data hash is checked against them
+     * @param examples the examples, in data order; at least one
+     * @return what the build did
+     * @throws IllegalArgumentException if there is no example, the fingerprint was not made from
+     *     them, an example is longer than its max length, k exceeds V, or hidden layers and
+     *     {@link Builder#optHiddenDim} disagree
+     * @throws FingerprintMismatchException if the directory holds a cache of other inputs
+     * @throws IOException if a file cannot be written
      */
     public Result build(List<CacheExample> examples, CacheFingerprint fingerprint) throws IOException {
         Objects.requireNonNull(fingerprint, "fingerprint");
@@ -364,19 +395,34 @@ public final class TopKCacheBuilder {
             this.vocabSize = vocabSize;
         }
 
-        /** Examples per shard file (default 4096). */
+        /**
+         * Examples per shard file (default 4096).
+         *
+         * @param n examples, &gt; 0
+         * @return this builder
+         */
         public Builder optExamplesPerShard(int n) {
             this.examplesPerShard = n;
             return this;
         }
 
-        /** Examples per teacher forward pass (default 32). */
+        /**
+         * Examples per teacher forward pass (default 32).
+         *
+         * @param n examples, &gt; 0
+         * @return this builder
+         */
         public Builder optBatchSize(int n) {
             this.batchSize = n;
             return this;
         }
 
-        /** Also store the teacher's pooled embedding of this width per example (default 0: none). */
+        /**
+         * Also store the teacher's pooled embedding of this width per example (default 0: none).
+         *
+         * @param d the width, &ge; 0
+         * @return this builder
+         */
         public Builder optPooledDim(int d) {
             this.pooledDim = d;
             return this;
@@ -385,23 +431,43 @@ public final class TopKCacheBuilder {
         /**
          * Width H of the teacher's hidden states, needed when the fingerprint names hidden layers
          * to store ({@link CacheFingerprint#withHiddenLayers}); default 0: none.
+         *
+         * @param h H, &ge; 0
+         * @return this builder
          */
         public Builder optHiddenDim(int h) {
             this.hiddenDim = h;
             return this;
         }
 
-        /** The pad id used to pad batches (default 0). */
+        /**
+         * The pad id used to pad batches (default 0).
+         *
+         * @param padId the id
+         * @return this builder
+         */
         public Builder optPadId(long padId) {
             this.padId = padId;
             return this;
         }
 
+        /**
+         * Sets a progress callback (default none).
+         *
+         * @param progress the callback, or null for none
+         * @return this builder
+         */
         public Builder optProgress(Progress progress) {
             this.progress = progress;
             return this;
         }
 
+        /**
+         * Builds the builder.
+         *
+         * @return the cache builder
+         * @throws IllegalArgumentException if V &lt; 2, a count is not positive or a width is negative
+         */
         public TopKCacheBuilder build() {
             if (vocabSize < 2) {
                 throw new IllegalArgumentException("vocabSize (" + vocabSize + ") must be at least 2");

@@ -1,7 +1,8 @@
 /**
- * The teacher-output cache (seed 000): one pass of the teacher writes, for every kept position,
- * its top-k token ids and probabilities, and optionally its pooled embedding and chosen hidden
- * states at every token, so later training reads them instead of running the teacher.
+ * The teacher-output cache (used by the {@code ./distill mlm} example): one pass of the teacher
+ * writes, for every kept position, its top-k token ids and probabilities, and optionally its
+ * pooled embedding and chosen hidden states at every token, so later training reads them
+ * instead of running the teacher.
  *
  * <ul>
  *   <li>{@link dev.distill.core.cache.TopKCacheBuilder} runs any

@@ -54,11 +54,17 @@ public final class BucketBatcher {
         this.seed = seed;
     }
 
+    /** {@return the number of examples} */
     public int size() {
         return lengths.length;
     }
 
-    /** The batches of one epoch, in order, as example indices. */
+    /**
+     * The batches of one epoch, in order, as example indices.
+     *
+     * @param epoch the 0-based epoch; the order depends only on the seed and the epoch
+     * @return a new list of batches, each an array of example indices
+     */
     public List<int[]> epoch(long epoch) {
         int n = lengths.length;
         int[] order = new int[n];
@@ -100,7 +106,13 @@ public final class BucketBatcher {
         return batches;
     }
 
-    /** Batches from {@code start} on, epoch after epoch without end; {@link Batches#cursor()} is resumable. */
+    /**
+     * Batches from {@code start} on, epoch after epoch without end; {@link Batches#cursor()} is resumable.
+     *
+     * @param start where to start, e.g. {@link DataCursor#START} or a checkpoint's cursor
+     * @return an endless iterator
+     * @throws IllegalArgumentException if {@code start} lies past the end of its epoch
+     */
     public Batches iterator(DataCursor start) {
         return new Batches(start);
     }
@@ -122,7 +134,11 @@ public final class BucketBatcher {
             }
         }
 
-        /** The position of the next batch {@link #next()} returns. */
+        /**
+         * The position of the next batch {@link #next()} returns.
+         *
+         * @return the cursor, to store in a checkpoint
+         */
         public DataCursor cursor() {
             if (batch >= plan.size()) {
                 return new DataCursor(epoch + 1, 0);

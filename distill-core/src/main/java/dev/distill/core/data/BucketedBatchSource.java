@@ -23,7 +23,12 @@ public abstract class BucketedBatchSource implements BatchSource {
         this.iterator = batcher.iterator(DataCursor.START);
     }
 
-    /** The lengths of {@code examples}, in order, for the constructor. */
+    /**
+     * The lengths of {@code examples}, in order, for the constructor.
+     *
+     * @param examples the examples
+     * @return a new array of their token counts
+     */
     protected static int[] lengths(List<TokenizedExample> examples) {
         int[] lengths = new int[examples.size()];
         for (int i = 0; i < lengths.length; i++) {
@@ -32,12 +37,16 @@ public abstract class BucketedBatchSource implements BatchSource {
         return lengths;
     }
 
-    /** Where the batch {@link #nextRows} returns next stands. */
+    /** {@return where the batch {@link #nextRows} returns next stands} */
     protected final DataCursor cursor() {
         return iterator.cursor();
     }
 
-    /** The example indices of the next batch; moves the position on by one batch. */
+    /**
+     * The example indices of the next batch; moves the position on by one batch.
+     *
+     * @return example indices, at most the batch size
+     */
     protected final int[] nextRows() {
         return iterator.next();
     }

@@ -23,7 +23,10 @@ public final class ClasspathData {
     /**
      * The folder {@code resource} (e.g. {@code data/3news-bydate/train}) on the classpath.
      *
+     * @param resource the folder's path inside the jar or classpath directory
      * @param mavenCoordinates named in the error when the jar is missing
+     * @return the folder, inside a zip file system when it lies in a jar (opened once, kept open)
+     * @throws IllegalStateException if the resource is not on the classpath
      */
     public static Path folder(String resource, String mavenCoordinates) {
         ClassLoader cl = Thread.currentThread().getContextClassLoader();

@@ -20,7 +20,16 @@ public final class Collator {
         this.padId = padId;
     }
 
-    /** Pads {@code examples} into one batch with labels of the given kind. */
+    /**
+     * Pads {@code examples} into one batch with labels of the given kind.
+     *
+     * @param examples at least one example
+     * @param labels what the labels are, which fixes their shape and dtype (or none)
+     * @param manager the owner of the batch's arrays
+     * @return a (B, T) batch, T the longest example
+     * @throws IllegalArgumentException if there is no example or a label does not fit its kind (the
+     *         message names the example)
+     */
     public TokenBatch collate(List<TokenizedExample> examples, LabelKind labels, NDManager manager) {
         long[][] ids = new long[examples.size()][];
         for (int i = 0; i < ids.length; i++) {
@@ -34,6 +43,12 @@ public final class Collator {
      * Pads masked-LM inputs: {@code masked.get(i)} holds the (partly replaced) ids and the labels
      * ({@link TokenBatch#IGNORE_INDEX} where nothing is predicted) for {@code examples.get(i)}.
      * Padding positions get IGNORE_INDEX labels.
+     *
+     * @param examples at least one example
+     * @param masked one masking per example, each as long as its example
+     * @param manager the owner of the batch's arrays
+     * @return a (B, T) batch with (B, T) labels
+     * @throws IllegalArgumentException if the lists differ in size or a masking in length
      */
     public TokenBatch collateMasked(List<TokenizedExample> examples, List<MlmMasker.Masked> masked, NDManager manager) {
         if (examples.size() != masked.size()) {

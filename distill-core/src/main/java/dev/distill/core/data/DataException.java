@@ -8,8 +8,11 @@ public final class DataException extends IllegalArgumentException {
 
     private static final long serialVersionUID = 1L;
 
+    /** The file or resource. */
     private final String source;
+    /** The line number or record name. */
     private final String record;
+    /** Why the record was refused. */
     private final String reason;
 
     /**
@@ -24,21 +27,40 @@ public final class DataException extends IllegalArgumentException {
         this.reason = reason;
     }
 
+    /**
+     * A refused line.
+     *
+     * @param source the file (or classpath resource) being read
+     * @param line the 1-based line number
+     * @param reason what is wrong and, where possible, how to fix it
+     */
     public DataException(String source, long line, String reason) {
         this(source, Long.toString(line), reason);
     }
 
-    /** The file or resource. */
+    /**
+     * The file or resource.
+     *
+     * @return the source as given
+     */
     public String source() {
         return source;
     }
 
-    /** The line number or record name. */
+    /**
+     * The line number or record name.
+     *
+     * @return the record as given
+     */
     public String record() {
         return record;
     }
 
-    /** Why the record was refused. */
+    /**
+     * Why the record was refused.
+     *
+     * @return the reason as given
+     */
     public String reason() {
         return reason;
     }

@@ -20,17 +20,28 @@ public final class DelimitedFile {
 
     private DelimitedFile() {}
 
-    /** The separator implied by the file name: tab for {@code .tsv}/{@code .tab}, comma otherwise. */
+    /**
+     * The separator implied by the file name: tab for {@code .tsv}/{@code .tab}, comma otherwise.
+     *
+     * @param file the file
+     * @return {@link #TAB} or {@link #COMMA}
+     */
     public static char separatorFor(Path file) {
         String n = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
         return n.endsWith(".tsv") || n.endsWith(".tab") ? TAB : COMMA;
     }
 
     /**
+     * Streams the rows of a delimited file with a header row, one example per row (RFC 4180
+     * quoting; a quoted field may not span lines).
+     *
+     * @param file the file, UTF-8
      * @param separator {@link #TAB} or {@link #COMMA} (any single character works)
      * @param textColumn header name of the text column (required)
      * @param pairColumn header name of the second text, or {@code null}
      * @param labelColumn header name of the label, or {@code null}
+     * @param policy what a bad row does: fail, or be skipped and counted (null: fail)
+     * @return a stream of examples; close it after use
      * @throws DataException if the header is missing or lacks a chosen column (whatever the policy)
      */
     public static RecordStream<TextExample> open(Path file, char separator, String textColumn, String pairColumn,

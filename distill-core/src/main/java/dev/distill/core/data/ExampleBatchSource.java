@@ -65,7 +65,7 @@ public final class ExampleBatchSource extends BucketedBatchSource {
         return fingerprint;
     }
 
-    /** Number of examples. */
+    /** {@return the number of examples} */
     public int size() {
         return examples.size();
     }

@@ -24,7 +24,14 @@ public final class FolderCorpus {
 
     private FolderCorpus() {}
 
-    /** The label folders under {@code root}, in name order. */
+    /**
+     * The label folders under {@code root}, in name order.
+     *
+     * @param root the corpus folder
+     * @return the folder names, sorted
+     * @throws IllegalArgumentException if {@code root} is not a folder
+     * @throws java.io.UncheckedIOException if it cannot be listed
+     */
     public static List<String> labels(Path root) {
         requireDirectory(root);
         try (Stream<Path> s = Files.list(root)) {
@@ -37,7 +44,12 @@ public final class FolderCorpus {
     /**
      * Streams every document under {@code root}.
      *
+     * @param root the corpus folder
      * @param cleaner applied to each document's text before it becomes an example (identity if null)
+     * @param policy what a bad document does: fail, or be skipped and counted (null: fail)
+     * @return a stream of examples labelled by their folder; close it after use
+     * @throws IllegalArgumentException if {@code root} is not a folder
+     * @throws DataException if it has no label folder
      */
     public static RecordStream<TextExample> open(Path root, UnaryOperator<String> cleaner, ErrorPolicy policy) {
         return open(root, null, cleaner, policy);
@@ -47,6 +59,14 @@ public final class FolderCorpus {
      * Streams every document under {@code root} decoded with {@code charset}: {@code null} means
      * strict UTF-8 (undecodable files are data errors); a single-byte charset such as ISO-8859-1
      * decodes anything.
+     *
+     * @param root the corpus folder
+     * @param charset the documents' charset, or null for strict UTF-8
+     * @param cleaner applied to each document's text (identity if null)
+     * @param policy what a bad document does: fail, or be skipped and counted (null: fail)
+     * @return a stream of examples labelled by their folder; close it after use
+     * @throws IllegalArgumentException if {@code root} is not a folder
+     * @throws DataException if it has no label folder
      */
     public static RecordStream<TextExample> open(Path root, Charset charset, UnaryOperator<String> cleaner,
             ErrorPolicy policy) {

@@ -9,9 +9,9 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * Data-free inputs for block-level distillation (seed 004): batches of hidden states
- * x ~ N(μ, diag(σ²)) of shape (B, T, H) fed to a Transformer block in place of real activations,
- * so a student block can imitate a teacher block without any text.
+ * Data-free inputs for block-level distillation (the {@code ./distill block} example): batches of
+ * hidden states x ~ N(μ, diag(σ²)) of shape (B, T, H) fed to a Transformer block in place of real
+ * activations, so a student block can imitate a teacher block without any text.
  *
  * <p>Either isotropic ({@link #isotropic}, e.g. N(0, 1), what a post-LayerNorm activation looks
  * like on average) or matched per dimension to a sample of the teacher's own activations
@@ -24,6 +24,8 @@ import java.util.SplittableRandom;
 public final class GaussianInputs {
 
     /**
+     * One batch of random inputs.
+     *
      * @param hidden (B, T, H) float32 inputs
      * @param attentionMask (B, T) int64, 1 on the first L_b positions of row b and 0 after
      */
@@ -49,7 +51,17 @@ public final class GaussianInputs {
         this.seed = seed;
     }
 
-    /** N(mean, std²) in every one of {@code hiddenSize} dimensions. */
+    /**
+     * N(mean, std²) in every one of {@code hiddenSize} dimensions.
+     *
+     * @param hiddenSize H &ge; 1
+     * @param mean μ of every dimension
+     * @param std σ &ge; 0 of every dimension
+     * @param seed the seed batches are drawn from (with the step)
+     * @return the generator
+     * @throws IllegalArgumentException if a mean or standard deviation is not finite or a standard
+     *         deviation is negative
+     */
     public static GaussianInputs isotropic(int hiddenSize, double mean, double std, long seed) {
         if (hiddenSize < 1) {
             throw new IllegalArgumentException("hiddenSize (" + hiddenSize + ") must be positive");
@@ -61,7 +73,16 @@ public final class GaussianInputs {
         return new GaussianInputs(m, s, seed);
     }
 
-    /** Per-dimension mean and standard deviation given explicitly. */
+    /**
+     * Per-dimension mean and standard deviation given explicitly.
+     *
+     * @param mean μ_h for each of the H dimensions; copied
+     * @param std σ_h &ge; 0 for each dimension, as many as {@code mean}; copied
+     * @param seed the seed batches are drawn from (with the step)
+     * @return the generator
+     * @throws IllegalArgumentException if a mean or standard deviation is not finite or a standard
+     *         deviation is negative, or the lengths differ or are 0
+     */
     public static GaussianInputs of(float[] mean, float[] std, long seed) {
         return new GaussianInputs(mean.clone(), std.clone(), seed);
     }
@@ -72,6 +93,9 @@ public final class GaussianInputs {
      *
      * @param sample (B, T, H) activations
      * @param mask (B, T) attention mask: only real tokens count; {@code null} counts all
+     * @param seed the seed batches are drawn from (with the step)
+     * @return the generator, with H the last dimension of {@code sample}
+     * @throws IllegalArgumentException if the sample is not rank 3 or has fewer than 2 real tokens
      */
     public static GaussianInputs matching(NDArray sample, NDArray mask, long seed) {
         if (sample.getShape().dimension() != 3) {
@@ -93,24 +117,36 @@ public final class GaussianInputs {
         return new GaussianInputs(m, s, seed);
     }
 
+    /** {@return H, the width of the generated inputs} */
     public int hiddenSize() {
         return mean.length;
     }
 
+    /** {@return μ_h per dimension, in a new array} */
     public float[] mean() {
         return mean.clone();
     }
 
+    /** {@return σ_h per dimension, in a new array} */
     public float[] std() {
         return std.clone();
     }
 
-    /** The seed batches are drawn from (with the step). */
+    /** {@return the seed batches are drawn from (with the step)} */
     public long seed() {
         return seed;
     }
 
-    /** A full-length batch (every position real). */
+    /**
+     * A full-length batch (every position real).
+     *
+     * @param batchSize B &ge; 1
+     * @param seqLength T &ge; 1
+     * @param step the step; the same (seed, step) always gives the same batch
+     * @param manager the owner of the returned arrays
+     * @return the inputs and their mask
+     * @throws IllegalArgumentException if B or T is less than 1
+     */
     public HiddenBatch batch(int batchSize, int seqLength, long step, NDManager manager) {
         return batch(batchSize, seqLength, seqLength, step, manager);
     }
@@ -118,6 +154,14 @@ public final class GaussianInputs {
     /**
      * A batch whose rows have lengths drawn uniformly from [minLength, seqLength] (the mask marks
      * them); positions past a row's length hold draws too, but are masked.
+     *
+     * @param batchSize B &ge; 1
+     * @param seqLength T, the longest row
+     * @param minLength the shortest row, in [1, T]
+     * @param step the step; the same (seed, step) always gives the same batch
+     * @param manager the owner of the returned arrays
+     * @return the inputs and their mask
+     * @throws IllegalArgumentException if the sizes break 1 &le; minLength &le; T or B &lt; 1
      */
     public HiddenBatch batch(int batchSize, int seqLength, int minLength, long step, NDManager manager) {
         if (batchSize < 1 || seqLength < 1 || minLength < 1 || minLength > seqLength) {

@@ -18,9 +18,14 @@ public final class JsonLines {
     private JsonLines() {}
 
     /**
+     * Streams a JSON Lines file, one JSON object per line, one example per object.
+     *
+     * @param file the file, UTF-8
      * @param textField the field holding the text (required in every record)
      * @param pairField the field holding the second text of a pair, or {@code null}
      * @param labelField the field holding the label, or {@code null}
+     * @param policy what a bad line does: fail, or be skipped and counted (null: fail)
+     * @return a stream of examples; close it after use
      */
     public static RecordStream<TextExample> open(Path file, String textField, String pairField, String labelField,
             ErrorPolicy policy) {

@@ -29,7 +29,7 @@ public final class MlmMasker {
      * @param labels the original id at predicted positions, {@link TokenBatch#IGNORE_INDEX} elsewhere
      */
     public record Masked(long[] inputIds, long[] labels) {
-        /** Positions with a label, ascending. */
+        /** {@return the positions with a label, ascending, in a new array} */
         public int[] predictedPositions() {
             return java.util.stream.IntStream.range(0, labels.length)
                     .filter(i -> labels[i] != TokenBatch.IGNORE_INDEX).toArray();
@@ -54,11 +54,18 @@ public final class MlmMasker {
         seed = b.seed;
     }
 
-    /** @param maskId the tokenizer's {@code [MASK]} id (103 in BERT's uncased vocabulary) */
+    /**
+     * A builder with BERT's defaults: p = 0.15, 80% [MASK], 10% random id, token-level, seed 42.
+     *
+     * @param maskId the tokenizer's {@code [MASK]} id (103 in BERT's uncased vocabulary), in [0, V)
+     * @param vocabSize V, the range random replacement ids are drawn from
+     * @return the builder
+     */
     public static Builder builder(long maskId, int vocabSize) {
         return new Builder(maskId, vocabSize);
     }
 
+    /** {@return the seed the masking draws from, with the epoch and the example's key} */
     public long seed() {
         return seed;
     }
@@ -66,8 +73,11 @@ public final class MlmMasker {
     /**
      * Masks one example.
      *
+     * @param ex the tokenized example; whole-word masking needs its word ids
      * @param key a stable identity of the example (its index in the data set)
      * @param epoch the epoch; another epoch draws another masking
+     * @return new arrays: the masked ids and the labels
+     * @throws IllegalArgumentException if whole-word masking is on and the example has no word ids
      */
     public Masked mask(TokenizedExample ex, long key, long epoch) {
         long[] ids = ex.ids();
@@ -139,30 +149,59 @@ public final class MlmMasker {
             this.vocabSize = vocabSize;
         }
 
-        /** Fraction of non-special tokens to predict (default 0.15). */
+        /**
+         * Fraction of non-special tokens to predict (default 0.15).
+         *
+         * @param p in (0, 1]
+         * @return this builder
+         */
         public Builder optProbability(double p) {
             this.probability = p;
             return this;
         }
 
-        /** Of the chosen tokens, the fractions replaced by [MASK] and by a random id (default 0.8, 0.1). */
+        /**
+         * Of the chosen tokens, the fractions replaced by [MASK] and by a random id (default 0.8, 0.1).
+         *
+         * @param mask the [MASK] fraction, &ge; 0
+         * @param random the random-id fraction, &ge; 0; the two sum to at most 1, the rest keeps the token
+         * @return this builder
+         */
         public Builder optReplacement(double mask, double random) {
             this.maskFraction = mask;
             this.randomFraction = random;
             return this;
         }
 
-        /** Choose whole words (all their pieces) instead of single tokens. */
+        /**
+         * Choose whole words (all their pieces) instead of single tokens.
+         *
+         * @param wholeWord true for whole-word masking (default false)
+         * @return this builder
+         */
         public Builder optWholeWord(boolean wholeWord) {
             this.wholeWord = wholeWord;
             return this;
         }
 
+        /**
+         * Sets the seed (default 42).
+         *
+         * @param seed the seed
+         * @return this builder
+         */
         public Builder optSeed(long seed) {
             this.seed = seed;
             return this;
         }
 
+        /**
+         * Builds the masker.
+         *
+         * @return the masker
+         * @throws IllegalArgumentException if V &lt; 1, the mask id is outside [0, V), p is outside (0, 1] or
+         *         the replacement fractions are negative or sum to more than 1
+         */
         public MlmMasker build() {
             if (vocabSize < 1) {
                 throw new IllegalArgumentException("vocabSize (" + vocabSize + ") must be positive");

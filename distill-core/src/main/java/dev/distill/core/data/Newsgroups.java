@@ -18,17 +18,35 @@ public final class Newsgroups {
 
     private Newsgroups() {}
 
-    /** The training posts, labelled by topic. */
+    /**
+     * The training posts, labelled by topic.
+     *
+     * @param policy what an unusable post does (null: fail)
+     * @return a stream of posts with headers stripped; close it after use
+     * @throws IllegalStateException if the jar is not on the classpath
+     */
     public static RecordStream<TextExample> train(ErrorPolicy policy) {
         return FolderCorpus.open(folder("train"), StandardCharsets.ISO_8859_1, Newsgroups::stripHeaders, policy);
     }
 
-    /** The test posts, labelled by topic. */
+    /**
+     * The test posts, labelled by topic.
+     *
+     * @param policy what an unusable post does (null: fail)
+     * @return a stream of posts with headers stripped; close it after use
+     * @throws IllegalStateException if the jar is not on the classpath
+     */
     public static RecordStream<TextExample> test(ErrorPolicy policy) {
         return FolderCorpus.open(folder("test"), StandardCharsets.ISO_8859_1, Newsgroups::stripHeaders, policy);
     }
 
-    /** The folder of one split inside the jar. */
+    /**
+     * The folder of one split inside the jar.
+     *
+     * @param split {@code train} or {@code test}
+     * @return the folder, inside the jar's zip file system
+     * @throws IllegalStateException if the jar is not on the classpath
+     */
     public static Path folder(String split) {
         return ClasspathData.folder("data/3news-bydate/" + split, MAVEN_COORDINATES);
     }
@@ -36,6 +54,9 @@ public final class Newsgroups {
     /**
      * Drops the RFC 822 header block: everything up to and including the first empty line. A post
      * with no empty line is returned unchanged.
+     *
+     * @param post the raw post, {@code \n} or {@code \r\n} line ends
+     * @return the body, with {@code \n} line ends
      */
     public static String stripHeaders(String post) {
         String p = post.replace("\r\n", "\n");

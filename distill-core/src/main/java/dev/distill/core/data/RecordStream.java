@@ -19,6 +19,8 @@ import java.util.stream.StreamSupport;
  *
  * <p>Subclasses implement {@link #readNext()}, returning {@code null} at the end and calling
  * {@link #refuse(DataException)} for a bad record.
+ *
+ * @param <T> the record type
  */
 public abstract class RecordStream<T> implements Iterator<T>, AutoCloseable {
 
@@ -32,17 +34,31 @@ public abstract class RecordStream<T> implements Iterator<T>, AutoCloseable {
     private boolean done;
     private boolean closed;
 
+    /**
+     * Starts a stream.
+     *
+     * @param policy what a bad record does; null means {@link ErrorPolicy#FAIL}
+     */
     protected RecordStream(ErrorPolicy policy) {
         this.policy = policy == null ? ErrorPolicy.FAIL : policy;
     }
 
-    /** The next good record, or {@code null} when the source is exhausted. */
+    /**
+     * The next good record, or {@code null} when the source is exhausted.
+     *
+     * @return the record, or null at the end
+     */
     protected abstract T readNext();
 
     /** Releases the underlying file. Called once by {@link #close()}. */
     protected abstract void closeSource();
 
-    /** Applies the policy to a bad record: throws under FAIL, counts it under SKIP. */
+    /**
+     * Applies the policy to a bad record: throws under FAIL, counts it under SKIP.
+     *
+     * @param e the error, naming the file and record
+     * @throws DataException {@code e} itself, under FAIL
+     */
     protected final void refuse(DataException e) {
         if (policy == ErrorPolicy.FAIL) {
             throw e;
@@ -53,16 +69,21 @@ public abstract class RecordStream<T> implements Iterator<T>, AutoCloseable {
         }
     }
 
+    /** {@return what a bad record does in this stream} */
     public final ErrorPolicy policy() {
         return policy;
     }
 
-    /** Records left out so far under {@link ErrorPolicy#SKIP}. */
+    /** {@return records left out so far under {@link ErrorPolicy#SKIP}} */
     public final long skipped() {
         return skipped;
     }
 
-    /** The first {@value #KEPT_REASONS} skip messages, each naming the file, the record and the reason. */
+    /**
+     * The first {@value #KEPT_REASONS} skip messages, each naming the file, the record and the reason.
+     *
+     * @return an unmodifiable view of at most {@value #KEPT_REASONS} messages
+     */
     public final List<String> skippedReasons() {
         return Collections.unmodifiableList(reasons);
     }
@@ -88,13 +109,22 @@ public abstract class RecordStream<T> implements Iterator<T>, AutoCloseable {
         return t;
     }
 
-    /** The rest of the records as a sequential stream; closing the stream closes this. */
+    /**
+     * The rest of the records as a sequential stream; closing the stream closes this.
+     *
+     * @return a stream over the remaining records
+     */
     public final Stream<T> stream() {
         return StreamSupport.stream(Spliterators.spliteratorUnknownSize(this, Spliterator.ORDERED), false)
                 .onClose(this::close);
     }
 
-    /** Reads every remaining record into a list and closes the stream. */
+    /**
+     * Reads every remaining record into a list and closes the stream.
+     *
+     * @return a new list
+     * @throws DataException at the first bad record under FAIL
+     */
     public final List<T> toList() {
         try (this) {
             List<T> out = new ArrayList<>();
@@ -115,7 +145,13 @@ public abstract class RecordStream<T> implements Iterator<T>, AutoCloseable {
         }
     }
 
-    /** A stream over an in-memory list (for tests and small sources). */
+    /**
+     * A stream over an in-memory list (for tests and small sources).
+     *
+     * @param <T> the record type
+     * @param items the records; null elements end the stream early
+     * @return a FAIL-policy stream over them
+     */
     public static <T> RecordStream<T> of(List<T> items) {
         Iterator<T> it = items.iterator();
         return new RecordStream<>(ErrorPolicy.FAIL) {

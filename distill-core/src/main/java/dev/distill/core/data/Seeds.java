@@ -10,7 +10,13 @@ public final class Seeds {
 
     private Seeds() {}
 
-    /** A generator determined by {@code seed} and the given coordinates. */
+    /**
+     * A generator determined by {@code seed} and the given coordinates.
+     *
+     * @param seed the run's seed
+     * @param coordinates e.g. (epoch, example index); each coordinate changes the stream
+     * @return a new generator; the same arguments always give the same stream
+     */
     public static SplittableRandom random(long seed, long... coordinates) {
         long h = mix(seed + 0x9E3779B97F4A7C15L);
         for (long c : coordinates) {
@@ -26,7 +32,12 @@ public final class Seeds {
         return z ^ (z >>> 31);
     }
 
-    /** A standard normal draw (Box–Muller; Java 17's SplittableRandom has no nextGaussian). */
+    /**
+     * A standard normal draw (Box–Muller; Java 17's SplittableRandom has no nextGaussian).
+     *
+     * @param r the generator; two uniform draws are taken from it
+     * @return a draw from N(0, 1)
+     */
     public static double gaussian(SplittableRandom r) {
         double u1 = 1.0 - r.nextDouble();
         double u2 = r.nextDouble();

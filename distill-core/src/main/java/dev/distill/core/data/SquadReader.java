@@ -28,9 +28,18 @@ import java.util.Objects;
  */
 public final class SquadReader {
 
-    /** One answer: its text and the character offset where it starts in the context. */
+    /**
+     * One answer: its text and the character offset where it starts in the context.
+     *
+     * @param text the answer as written in the context
+     * @param start its first character's offset into the context, in UTF-16 code units
+     */
     public record Answer(String text, int start) {
-        /** One past the last character. */
+        /**
+         * One past the last character.
+         *
+         * @return {@code start + text.length()}
+         */
         public int end() {
             return start + text.length();
         }
@@ -39,10 +48,26 @@ public final class SquadReader {
     /**
      * One question about one context.
      *
+     * @param id the question's id in the file
+     * @param title the article's title
+     * @param context the paragraph the question is about
+     * @param question the question
      * @param answers at least one for training data (v1.1 has no unanswerable questions)
+     * @param origin where it was read, e.g. {@code train.json:question-id}
      */
     public record Question(String id, String title, String context, String question, List<Answer> answers,
             String origin) {
+        /**
+         * Checks the texts and copies the answers.
+         *
+         * @param id the question's id
+         * @param title the article's title
+         * @param context the paragraph; not null
+         * @param question the question; not null
+         * @param answers the answers; copied
+         * @param origin where it was read
+         * @throws NullPointerException if the context, the question or the answer list is null
+         */
         public Question {
             Objects.requireNonNull(context, "context");
             Objects.requireNonNull(question, "question");
@@ -52,7 +77,13 @@ public final class SquadReader {
 
     private SquadReader() {}
 
-    /** Streams the questions of a SQuAD v1.1 file. */
+    /**
+     * Streams the questions of a SQuAD v1.1 file.
+     *
+     * @param file a SQuAD v1.1 JSON file, UTF-8
+     * @param policy what a bad question does: fail, or be skipped and counted (null: fail)
+     * @return a stream of questions in file order; close it after use
+     */
     public static RecordStream<Question> open(Path file, ErrorPolicy policy) {
         String src = file.toString();
         Reader r;

@@ -28,15 +28,29 @@ public final class StsData {
     /** Maven coordinates of the jar that holds the SemEval STS files. */
     public static final String MAVEN_COORDINATES = "org.dkpro.similarity:dkpro-similarity-uima-data-asl:2.3.0";
 
-    /** One sentence pair and its gold score. */
+    /**
+     * One sentence pair and its gold score.
+     *
+     * @param first the first sentence
+     * @param second the second sentence
+     * @param score the gold similarity, 0 (unrelated) to 5 (equivalent)
+     */
     public record Pair(String first, String second, double score) {}
 
     /**
      * A named subset such as 2012 MSRpar.
      *
      * @param name e.g. {@code 2012.MSRpar}
+     * @param pairs the pairs, in file order
      */
     public record Subset(String name, List<Pair> pairs) {
+        /**
+         * Copies the pairs.
+         *
+         * @param name the subset's name
+         * @param pairs the pairs
+         * @throws NullPointerException if {@code pairs} or an element is null
+         */
         public Subset {
             pairs = List.copyOf(pairs);
         }
@@ -47,7 +61,12 @@ public final class StsData {
 
     private StsData() {}
 
-    /** The 9 SemEval STS 2012 and 2013 test subsets, in the order the tasks list them. */
+    /**
+     * The 9 SemEval STS 2012 and 2013 test subsets, in the order the tasks list them.
+     *
+     * @return a new list of 9 subsets, 5,358 pairs
+     * @throws IllegalStateException if the jar is not on the classpath
+     */
     public static List<Subset> semEvalTest() {
         List<Subset> out = new ArrayList<>();
         for (String s : SUBSETS_2012) {
@@ -61,7 +80,12 @@ public final class StsData {
         return out;
     }
 
-    /** The SemEval 2012 training pairs (2,234 pairs in 3 subsets), e.g. for fine-tuning. */
+    /**
+     * The SemEval 2012 training pairs (2,234 pairs in 3 subsets), e.g. for fine-tuning.
+     *
+     * @return a new list of 3 subsets
+     * @throws IllegalStateException if the jar is not on the classpath
+     */
     public static List<Subset> semEval2012Train() {
         List<Subset> out = new ArrayList<>();
         for (String s : new String[] {"MSRpar", "MSRvid", "SMTeuroparl"}) {
@@ -71,7 +95,17 @@ public final class StsData {
         return out;
     }
 
-    /** Reads a subset from a pair of files on disk (same layout as SemEval's). */
+    /**
+     * Reads a subset from a pair of files on disk (same layout as SemEval's).
+     *
+     * @param name the subset's name
+     * @param input tab-separated sentence pairs, one per line, UTF-8
+     * @param gold one score per line, as many lines as {@code input}
+     * @return the subset
+     * @throws java.io.UncheckedIOException if a file cannot be read
+     * @throws IllegalArgumentException naming the file and line when the line counts differ, a line has
+     *         no tab or a score is not a number in [0, 5]
+     */
     public static Subset fromFiles(String name, Path input, Path gold) {
         try (InputStream in = Files.newInputStream(input);
                 InputStream g = Files.newInputStream(gold)) {
@@ -159,6 +193,9 @@ public final class StsData {
      * The form used to keep STS test text out of training: lower case, whitespace collapsed, and
      * trailing punctuation and surrounding quotes removed (STS's OnWN sentences are WordNet
      * glosses with a full stop added, so a plain comparison would miss them).
+     *
+     * @param text any sentence
+     * @return the normalised form
      */
     public static String normalize(String text) {
         String s = text.toLowerCase(Locale.ROOT).trim().replaceAll("\\s+", " ");

@@ -14,20 +14,40 @@ import java.util.Objects;
  */
 public record TextExample(String text, String pair, String label, String origin) {
 
+    /**
+     * Checks the text.
+     *
+     * @param text the (first) text; not null
+     * @param pair the second text, or null
+     * @param label the label as written, or null
+     * @param origin where it was read, or null
+     * @throws NullPointerException if {@code text} is null
+     */
     public TextExample {
         Objects.requireNonNull(text, "text");
     }
 
-    /** A single unlabelled text. */
+    /**
+     * A single unlabelled text.
+     *
+     * @param text the text; not null
+     * @return the example, without pair, label or origin
+     */
     public static TextExample of(String text) {
         return new TextExample(text, null, null, null);
     }
 
+    /** {@return whether the example has a second text} */
     public boolean isPair() {
         return pair != null;
     }
 
-    /** The label as a number (a regression target or a score); fails naming the origin. */
+    /**
+     * The label as a number (a regression target or a score); fails naming the origin.
+     *
+     * @return the parsed label
+     * @throws IllegalArgumentException if there is no label or it is not a number
+     */
     public double labelAsDouble() {
         if (label == null) {
             throw new IllegalArgumentException(where() + "has no label; choose a label column or field");

@@ -11,12 +11,25 @@ public final class TextLines {
 
     private TextLines() {}
 
-    /** Streams the non-blank lines of {@code file}. */
+    /**
+     * Streams the non-blank lines of {@code file}.
+     *
+     * @param file a UTF-8 text file, one example per line
+     * @param policy what a bad line does: fail, or be skipped and counted (null: fail)
+     * @return a stream of examples with origin {@code file:line}; close it after use
+     */
     public static RecordStream<TextExample> open(Path file, ErrorPolicy policy) {
         return new Reader(Utf8Lines.open(file), policy);
     }
 
-    /** Streams the non-blank lines of {@code in}; {@code sourceName} appears in error messages. */
+    /**
+     * Streams the non-blank lines of {@code in}; {@code sourceName} appears in error messages.
+     *
+     * @param in UTF-8 text, one example per line; closed with the stream
+     * @param sourceName the name used for origins and errors
+     * @param policy what a bad line does: fail, or be skipped and counted (null: fail)
+     * @return a stream of examples; close it after use
+     */
     public static RecordStream<TextExample> open(InputStream in, String sourceName, ErrorPolicy policy) {
         return new Reader(new Utf8Lines(in, sourceName), policy);
     }

@@ -22,6 +22,17 @@ public record TokenBatch(
     /** Label value meaning "no label at this position" (PyTorch's default ignore_index). */
     public static final long IGNORE_INDEX = -100;
 
+    /**
+     * Checks the shapes of the inputs.
+     *
+     * @param inputIds (B, T) int64 token ids; not null
+     * @param attentionMask (B, T), 1 for real tokens; not null
+     * @param tokenTypeIds (B, T) segment ids, or null
+     * @param labels task labels, or null
+     * @param realTokens non-padding tokens in the batch
+     * @throws NullPointerException if the ids or the mask is null
+     * @throws IllegalArgumentException if the mask or the token types differ in shape from the ids
+     */
     public TokenBatch {
         Objects.requireNonNull(inputIds, "inputIds");
         Objects.requireNonNull(attentionMask, "attentionMask");
@@ -35,27 +46,40 @@ public record TokenBatch(
         }
     }
 
-    /** Batch size B. */
+    /** {@return batch size B} */
     public int batchSize() {
         return Math.toIntExact(inputIds.getShape().get(0));
     }
 
-    /** Padded sequence length T. */
+    /** {@return padded sequence length T} */
     public int sequenceLength() {
         return Math.toIntExact(inputIds.getShape().get(1));
     }
 
-    /** A copy of this batch without labels. */
+    /**
+     * A copy of this batch without labels.
+     *
+     * @return a batch sharing the same input arrays, with null labels
+     */
     public TokenBatch withoutLabels() {
         return new TokenBatch(inputIds, attentionMask, tokenTypeIds, null, realTokens);
     }
 
-    /** A copy of this batch with other labels. */
+    /**
+     * A copy of this batch with other labels.
+     *
+     * @param newLabels the labels, or null
+     * @return a batch sharing the same input arrays
+     */
     public TokenBatch withLabels(NDArray newLabels) {
         return new TokenBatch(inputIds, attentionMask, tokenTypeIds, newLabels, realTokens);
     }
 
-    /** The inputs as a DJL list (ids, mask, token types), for DJL's Block and Predictor APIs. */
+    /**
+     * The inputs as a DJL list (ids, mask, token types), for DJL's Block and Predictor APIs.
+     *
+     * @return a new list of two or three arrays (the arrays themselves, not copies)
+     */
     public NDList toNDList() {
         return tokenTypeIds == null
                 ? new NDList(inputIds, attentionMask)

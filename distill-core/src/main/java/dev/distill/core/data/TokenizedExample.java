@@ -19,6 +19,17 @@ import java.util.Objects;
  */
 public record TokenizedExample(long[] ids, long[] typeIds, int[] wordIds, boolean[] special, double[] label) {
 
+    /**
+     * Checks the lengths; null type ids become zeros and a null label an empty one.
+     *
+     * @param ids token ids; not null
+     * @param typeIds segment ids, or null for all 0
+     * @param wordIds word index per token, or null
+     * @param special special-token flags; not null
+     * @param label the label values, or null for none
+     * @throws NullPointerException if {@code ids} or {@code special} is null
+     * @throws IllegalArgumentException if the arrays differ in length
+     */
     public TokenizedExample {
         Objects.requireNonNull(ids, "ids");
         Objects.requireNonNull(special, "special");
@@ -36,12 +47,21 @@ public record TokenizedExample(long[] ids, long[] typeIds, int[] wordIds, boolea
         }
     }
 
-    /** Number of tokens, special tokens included. */
+    /**
+     * Number of tokens, special tokens included.
+     *
+     * @return the length of {@code ids}
+     */
     public int length() {
         return ids.length;
     }
 
-    /** The same tokens with another single label value (a class id or a score). */
+    /**
+     * The same tokens with another single label value (a class id or a score).
+     *
+     * @param value the label
+     * @return a new example sharing the token arrays
+     */
     public TokenizedExample withLabel(double value) {
         return new TokenizedExample(ids, typeIds, wordIds, special, new double[] {value});
     }

@@ -35,7 +35,14 @@ public final class WordNetText {
 
     private WordNetText() {}
 
-    /** Streams glosses and/or usages of all four parts of speech; the label is the part of speech. */
+    /**
+     * Streams glosses and/or usages of all four parts of speech; the label is the part of speech.
+     *
+     * @param kind which text to take
+     * @param policy what an unreadable line does (null: fail)
+     * @return a stream of texts, nouns first; close it after use. Reading it throws
+     *     {@link IllegalStateException} if the WordNet jar is not on the classpath
+     */
     public static RecordStream<TextExample> open(Kind kind, ErrorPolicy policy) {
         Iterator<String> parts = PARTS_OF_SPEECH.iterator();
         return new RecordStream<>(policy) {

@@ -11,6 +11,9 @@ public final class Correlation {
     /**
      * Pearson's r = cov(x, y) / (σx·σy), accumulated in double precision.
      *
+     * @param x the first variable
+     * @param y the second, as many values
+     * @return r, in [−1, 1]
      * @throws IllegalArgumentException if lengths differ, fewer than 2 values are given, or
      *     either input is constant (r is undefined)
      */
@@ -45,6 +48,12 @@ public final class Correlation {
     /**
      * Spearman's ρ: Pearson's r of the ranks, ties given the mean of the ranks they span
      * (as scipy.stats.spearmanr does).
+     *
+     * @param x the first variable
+     * @param y the second, as many values
+     * @return ρ, in [−1, 1]
+     * @throws IllegalArgumentException if lengths differ, fewer than 2 values are given, or either
+     *         input is constant
      */
     public static double spearman(double[] x, double[] y) {
         check(x, y);

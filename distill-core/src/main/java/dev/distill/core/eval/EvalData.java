@@ -10,9 +10,19 @@ import dev.distill.core.data.TokenBatch;
  */
 public interface EvalData {
 
-    /** Number of batches. */
+    /**
+     * Number of batches.
+     *
+     * @return the count, &ge; 0
+     */
     int numBatches();
 
-    /** Batch {@code index} (0-based) with its labels, created on {@code manager}. */
+    /**
+     * Batch {@code index} (0-based) with its labels, created on {@code manager}.
+     *
+     * @param index in [0, {@link #numBatches()})
+     * @param manager the owner of the batch's arrays
+     * @return the batch, the same at every call
+     */
     TokenBatch batch(int index, NDManager manager);
 }

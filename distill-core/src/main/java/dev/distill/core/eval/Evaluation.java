@@ -17,10 +17,18 @@ public record Evaluation(Map<String, Double> metrics, String primary, Direction 
 
     /** Which way a metric improves. */
     public enum Direction {
+        /** Larger values are better (accuracy, F1, Spearman). */
         HIGHER_IS_BETTER,
+        /** Smaller values are better (loss, perplexity). */
         LOWER_IS_BETTER;
 
-        /** Whether {@code candidate} is strictly better than {@code incumbent} (NaN never is). */
+        /**
+         * Whether {@code candidate} is strictly better than {@code incumbent} (NaN never is).
+         *
+         * @param candidate the new value
+         * @param incumbent the best so far; NaN when there is none yet
+         * @return true if the candidate should replace the incumbent
+         */
         public boolean isBetter(double candidate, double incumbent) {
             if (Double.isNaN(candidate)) {
                 return false;
@@ -32,6 +40,15 @@ public record Evaluation(Map<String, Double> metrics, String primary, Direction 
         }
     }
 
+    /**
+     * Checks the primary metric is among the metrics and copies them.
+     *
+     * @param metrics values by name
+     * @param primary the name of the deciding metric
+     * @param direction the direction of the primary metric
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code primary} is not a key of {@code metrics}
+     */
     public Evaluation {
         Objects.requireNonNull(metrics, "metrics");
         Objects.requireNonNull(primary, "primary");
@@ -43,12 +60,23 @@ public record Evaluation(Map<String, Double> metrics, String primary, Direction 
         metrics = Collections.unmodifiableMap(new LinkedHashMap<>(metrics));
     }
 
-    /** A single-metric evaluation. */
+    /**
+     * A single-metric evaluation.
+     *
+     * @param name the metric's name
+     * @param value its value
+     * @param direction which way it improves
+     * @return the evaluation, with {@code name} as its primary metric
+     */
     public static Evaluation of(String name, double value, Direction direction) {
         return new Evaluation(Map.of(name, value), name, direction);
     }
 
-    /** The primary metric's value. */
+    /**
+     * The primary metric's value.
+     *
+     * @return the value, possibly NaN
+     */
     public double primaryValue() {
         return metrics.get(primary);
     }

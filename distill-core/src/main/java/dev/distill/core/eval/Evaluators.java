@@ -24,6 +24,11 @@ public final class Evaluators {
     /**
      * Sequence-classification accuracy: the share of examples whose arg-max logit (B, C) equals
      * the label (B). Metrics {@code accuracy} (primary, higher is better) and {@code examples}.
+     *
+     * @param data labelled batches, labels (B) class ids
+     * @return the evaluator; it throws {@link IllegalArgumentException} when a batch has no labels or
+     *         the model no (B, C) logits
+     * @throws NullPointerException if {@code data} is null
      */
     public static Evaluator accuracy(EvalData data) {
         Objects.requireNonNull(data, "data");
@@ -62,6 +67,12 @@ public final class Evaluators {
      * overlapping token positions, |pred ∩ gold| / |pred| and |pred ∩ gold| / |gold|. This is
      * the SQuAD metric on token positions, not on normalised answer words. Metrics {@code f1}
      * (primary), {@code exact_match}, {@code examples}.
+     *
+     * @param data batches with span labels (B, 2)
+     * @param maxAnswerTokens the longest predicted span, &ge; 1 (SQuAD: 30)
+     * @return the evaluator
+     * @throws IllegalArgumentException if {@code maxAnswerTokens} &lt; 1
+     * @throws NullPointerException if {@code data} is null
      */
     public static Evaluator spanF1(EvalData data, int maxAnswerTokens) {
         Objects.requireNonNull(data, "data");
@@ -150,7 +161,11 @@ public final class Evaluators {
      * StsEvaluator}. Metrics {@code sts_mean} (primary: the mean over subsets), {@code
      * sts_pooled}, and {@code sts.<subset>} for each subset.
      *
+     * @param sts the STS subsets and scoring
+     * @param batcher tokenizes texts into batches for the student
      * @param batchSize texts per forward pass
+     * @return the evaluator
+     * @throws IllegalArgumentException if {@code batchSize} &lt; 1
      */
     public static Evaluator spearman(StsEvaluator sts, TextBatcher batcher, int batchSize) {
         Objects.requireNonNull(sts, "sts");
@@ -192,6 +207,10 @@ public final class Evaluators {
      * (B, T). Accumulated in double precision on the host per batch. Metrics {@code perplexity}
      * (primary, lower is better), {@code mlm_loss} (the mean negative log-likelihood) and
      * {@code tokens} (N).
+     *
+     * @param data batches with masked-LM labels (B, T)
+     * @return the evaluator
+     * @throws NullPointerException if {@code data} is null
      */
     public static Evaluator perplexity(EvalData data) {
         Objects.requireNonNull(data, "data");

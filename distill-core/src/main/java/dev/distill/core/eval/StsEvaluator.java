@@ -13,8 +13,23 @@ import java.util.Map;
  */
 public final class StsEvaluator {
 
-    /** Scores of one evaluation, ×100. */
+    /**
+     * Scores of one evaluation, ×100.
+     *
+     * @param perSubset Spearman ρ ×100 per subset, in subset order
+     * @param mean the unweighted mean over subsets
+     * @param pooled ρ ×100 over all pairs at once
+     * @param pairs the number of pairs scored
+     */
     public record Result(Map<String, Double> perSubset, double mean, double pooled, int pairs) {
+        /**
+         * Copies the per-subset map.
+         *
+         * @param perSubset Spearman ρ ×100 per subset
+         * @param mean the mean over subsets
+         * @param pooled ρ ×100 over all pairs
+         * @param pairs the number of pairs
+         */
         public Result {
             perSubset = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(perSubset));
         }
@@ -22,6 +37,12 @@ public final class StsEvaluator {
 
     private final List<StsData.Subset> subsets;
 
+    /**
+     * An evaluation over these subsets.
+     *
+     * @param subsets at least one subset; copied
+     * @throws IllegalArgumentException if there is none
+     */
     public StsEvaluator(List<StsData.Subset> subsets) {
         if (subsets.isEmpty()) {
             throw new IllegalArgumentException("STS evaluation needs at least one subset");
@@ -29,16 +50,27 @@ public final class StsEvaluator {
         this.subsets = List.copyOf(subsets);
     }
 
-    /** The SemEval 2012 + 2013 test sets. */
+    /**
+     * The SemEval 2012 + 2013 test sets.
+     *
+     * @return an evaluator over the 9 subsets of {@link StsData#semEvalTest()}
+     */
     public static StsEvaluator semEvalTest() {
         return new StsEvaluator(StsData.semEvalTest());
     }
 
+    /** {@return the subsets, immutable} */
     public List<StsData.Subset> subsets() {
         return subsets;
     }
 
-    /** Embeds every sentence once and scores each subset. */
+    /**
+     * Embeds every sentence once and scores each subset.
+     *
+     * @param embedder embeds a list of texts into one vector per text
+     * @return the scores
+     * @throws IllegalStateException if the embedder returns a different number of vectors
+     */
     public Result evaluate(TextEmbedder embedder) {
         Map<String, Double> per = new LinkedHashMap<>();
         List<Double> allPred = new ArrayList<>();
@@ -70,7 +102,14 @@ public final class StsEvaluator {
         return new Result(per, mean, pooled, allPred.size());
     }
 
-    /** Cosine similarity in double precision (0 if either vector is zero). */
+    /**
+     * Cosine similarity in double precision (0 if either vector is zero).
+     *
+     * @param a a vector
+     * @param b a vector of the same length
+     * @return a·b / (‖a‖·‖b‖), in [−1, 1]
+     * @throws IllegalArgumentException if the lengths differ
+     */
     public static double cosine(float[] a, float[] b) {
         if (a.length != b.length) {
             throw new IllegalArgumentException("vectors differ in length: " + a.length + " vs " + b.length);

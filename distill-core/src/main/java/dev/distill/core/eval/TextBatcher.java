@@ -10,5 +10,12 @@ import java.util.List;
  */
 @FunctionalInterface
 public interface TextBatcher {
+    /**
+     * Tokenises and pads the texts.
+     *
+     * @param texts the texts, one row each
+     * @param manager the owner of the batch's arrays (and their device)
+     * @return a (B, T) batch without labels, B = {@code texts.size()}
+     */
     TokenBatch batch(List<String> texts, NDManager manager);
 }

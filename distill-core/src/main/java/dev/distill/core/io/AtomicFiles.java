@@ -50,12 +50,24 @@ public final class AtomicFiles {
     /** Writes the content of a file to an open channel positioned at 0. */
     @FunctionalInterface
     public interface ChannelWriter {
+        /**
+         * Writes the whole content; the caller syncs and closes the channel.
+         *
+         * @param channel the temporary file, open for writing
+         * @throws IOException if writing fails; the target is then left untouched
+         */
         void writeTo(FileChannel channel) throws IOException;
     }
 
     /** Fills a fresh, empty directory with the new content. */
     @FunctionalInterface
     public interface DirectoryWriter {
+        /**
+         * Writes every file of the new directory; the caller syncs them.
+         *
+         * @param directory the empty temporary directory
+         * @throws IOException if writing fails; the target is then left untouched
+         */
         void writeInto(Path directory) throws IOException;
     }
 
@@ -66,13 +78,25 @@ public final class AtomicFiles {
 
     private AtomicFiles() {}
 
-    /** Atomically replaces {@code target} with {@code bytes}. */
+    /**
+     * Atomically replaces {@code target} with {@code bytes}.
+     *
+     * @param target the file
+     * @param bytes the whole content
+     * @throws IOException if the file cannot be written; the previous content, if any, is then intact
+     */
     public static void writeBytes(Path target, byte[] bytes) throws IOException {
         Objects.requireNonNull(bytes, "bytes");
         write(target, ch -> writeFully(ch, ByteBuffer.wrap(bytes)));
     }
 
-    /** Atomically replaces {@code target} with {@code text} encoded as UTF-8. */
+    /**
+     * Atomically replaces {@code target} with {@code text} encoded as UTF-8.
+     *
+     * @param target the file
+     * @param text the whole content
+     * @throws IOException if the file cannot be written; the previous content, if any, is then intact
+     */
     public static void writeString(Path target, String text) throws IOException {
         Objects.requireNonNull(text, "text");
         writeBytes(target, text.getBytes(StandardCharsets.UTF_8));
@@ -81,8 +105,13 @@ public final class AtomicFiles {
     /**
      * Atomically replaces {@code target} with whatever {@code writer} writes. The parent folder is
      * created if missing. If the writer throws, the temporary file is deleted, the target is
-     * untouched and the exception propagates (an {@link IOException} as a {@link
-     * WriteFailedException} naming the target and saying so, e.g. on a full disk).
+     * untouched and the exception propagates.
+     *
+     * @param target the file
+     * @param writer writes the content to a temporary file
+     * @throws IOException if the file cannot be written (a {@link WriteFailedException} naming the
+     *     target and saying so, e.g. on a full disk); the previous content, if any, is then intact,
+     *     or what the writer threw
      */
     public static void write(Path target, ChannelWriter writer) throws IOException {
         Objects.requireNonNull(writer, "writer");
@@ -134,6 +163,10 @@ public final class AtomicFiles {
      * Atomically replaces the directory {@code target} (which may not exist yet) with one that
      * {@code writer} fills. If the writer throws, its partial directory is deleted, the target is
      * untouched and the exception propagates. See the class comment for the crash guarantees.
+     *
+     * @param target the directory
+     * @param writer fills a temporary directory
+     * @throws IOException if the directory cannot be written; the previous one, if any, is then intact
      */
     public static void replaceDirectory(Path target, DirectoryWriter writer) throws IOException {
         Objects.requireNonNull(writer, "writer");
@@ -187,7 +220,9 @@ public final class AtomicFiles {
      * directories are deleted. Does nothing when there are none. Not safe while another
      * process is writing the same target.
      *
+     * @param target the directory
      * @return whether the target had to be restored from an {@code .old-} copy
+     * @throws IOException if a leftover cannot be renamed or deleted
      */
     public static boolean recoverDirectory(Path target) throws IOException {
         Path abs = target.toAbsolutePath().normalize();
@@ -236,6 +271,10 @@ public final class AtomicFiles {
      * pieces of at most 1 MiB: the JDK copies a heap buffer through a temporary direct buffer
      * of the same size and caches it per thread, so one 100 MB write would pin 100 MB of native
      * memory for the life of the thread.
+     *
+     * @param channel the channel, at its current position
+     * @param buffer the bytes from its position to its limit; its position ends at the limit
+     * @throws IOException if the channel fails
      */
     public static void writeFully(FileChannel channel, ByteBuffer buffer) throws IOException {
         while (buffer.hasRemaining()) {
@@ -248,7 +287,12 @@ public final class AtomicFiles {
         }
     }
 
-    /** Deletes a file or a directory tree; does nothing if it does not exist. */
+    /**
+     * Deletes a file or a directory tree; does nothing if it does not exist.
+     *
+     * @param path a file or directory; symbolic links are deleted, not followed
+     * @throws IOException if something cannot be deleted
+     */
     public static void deleteTree(Path path) throws IOException {
         if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
             return;

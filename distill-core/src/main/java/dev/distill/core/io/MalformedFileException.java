@@ -29,13 +29,23 @@ public class MalformedFileException extends IOException {
         this.file = Objects.requireNonNull(file, "file");
     }
 
-    /** Same, keeping the exception that revealed the problem (a JSON syntax error, ...). */
+    /**
+     * Same, keeping the exception that revealed the problem (a JSON syntax error, ...).
+     *
+     * @param file the file
+     * @param problem what is wrong
+     * @param cause the exception that revealed it
+     */
     public MalformedFileException(Path file, String problem, Throwable cause) {
         super(file + ": " + problem, cause);
         this.file = Objects.requireNonNull(file, "file");
     }
 
-    /** The malformed file. */
+    /**
+     * The malformed file.
+     *
+     * @return the file as given
+     */
     public Path file() {
         return file;
     }

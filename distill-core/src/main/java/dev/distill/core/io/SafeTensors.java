@@ -70,7 +70,15 @@ public final class SafeTensors {
 
     private SafeTensors() {}
 
-    /** Reads every tensor and the metadata of {@code file}. */
+    /**
+     * Reads every tensor and the metadata of {@code file}.
+     *
+     * @param file the file
+     * @return its tensors, in file order, each with heap bytes of its own, and its metadata
+     * @throws MalformedFileException if the file is not a valid safetensors file (the message names the
+     *         file and what is wrong)
+     * @throws IOException if the file cannot be read
+     */
     public static SafeTensorsFile read(Path file) throws IOException {
         return read(file, name -> true);
     }
@@ -78,6 +86,13 @@ public final class SafeTensors {
     /**
      * Reads the tensors whose name {@code include} accepts (the whole header is still validated),
      * and the metadata. Loading part of a large checkpoint costs only that part's memory.
+     *
+     * @param file the file
+     * @param include which tensor names to load
+     * @return the accepted tensors, in file order, and the metadata
+     * @throws MalformedFileException if the file is not a valid safetensors file (the message names the
+     *         file and what is wrong)
+     * @throws IOException if the file cannot be read
      */
     public static SafeTensorsFile read(Path file, Predicate<String> include) throws IOException {
         Objects.requireNonNull(file, "file");
@@ -135,7 +150,13 @@ public final class SafeTensors {
         }
     }
 
-    /** Writes {@code tensors} with no metadata; see {@link #write(Path, Map, Map)}. */
+    /**
+     * Writes {@code tensors} with no metadata; see {@link #write(Path, Map, Map)}.
+     *
+     * @param file the target file
+     * @param tensors tensors by name
+     * @throws IOException if the file cannot be written; a previous file is then left intact
+     */
     public static void write(Path file, Map<String, TensorData> tensors) throws IOException {
         write(file, tensors, Map.of());
     }
@@ -145,7 +166,11 @@ public final class SafeTensors {
      * {@code metadata} to {@code file}. The header is padded with spaces to a multiple of 8
      * bytes, so the data buffer starts 8-byte aligned and can be memory-mapped as any type.
      *
+     * @param file the target file
+     * @param tensors tensors by name
+     * @param metadata string pairs for the header's {@value #METADATA_KEY}, e.g. {@code format: pt}
      * @throws IllegalArgumentException if a name is {@value #METADATA_KEY}
+     * @throws IOException if the file cannot be written; a previous file is then left intact
      */
     public static void write(Path file, Map<String, TensorData> tensors, Map<String, String> metadata)
             throws IOException {

@@ -14,6 +14,13 @@ import java.util.Objects;
  */
 public record SafeTensorsFile(Map<String, TensorData> tensors, Map<String, String> metadata) {
 
+    /**
+     * Copies both maps, keeping their order.
+     *
+     * @param tensors name → tensor
+     * @param metadata the metadata strings
+     * @throws NullPointerException if a map is null
+     */
     public SafeTensorsFile {
         tensors = Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(tensors, "tensors")));
         metadata = Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(metadata, "metadata")));
@@ -22,6 +29,8 @@ public record SafeTensorsFile(Map<String, TensorData> tensors, Map<String, Strin
     /**
      * The tensor called {@code name}.
      *
+     * @param name the tensor's name in the header
+     * @return the tensor
      * @throws IllegalArgumentException if there is none; the message lists the names there are
      */
     public TensorData tensor(String name) {

@@ -23,7 +23,26 @@ public record TensorData(DType dtype, long[] shape, ByteBuffer data) {
 
     /** Element types, with the names safetensors uses. */
     public enum DType {
-        F64(8), F32(4), F16(2), BF16(2), I64(8), I32(4), I16(2), I8(1), U8(1), BOOL(1);
+        /** IEEE 754 double, 8 bytes. */
+        F64(8),
+        /** IEEE 754 single, 4 bytes. */
+        F32(4),
+        /** IEEE 754 half, 2 bytes. */
+        F16(2),
+        /** bfloat16 (the upper half of a float32), 2 bytes; converted in Java, never given to the engine. */
+        BF16(2),
+        /** Signed 64-bit integer. */
+        I64(8),
+        /** Signed 32-bit integer. */
+        I32(4),
+        /** Signed 16-bit integer. */
+        I16(2),
+        /** Signed 8-bit integer. */
+        I8(1),
+        /** Unsigned 8-bit integer. */
+        U8(1),
+        /** Boolean, one byte (0 or 1). */
+        BOOL(1);
 
         private final int bytes;
 
@@ -31,17 +50,27 @@ public record TensorData(DType dtype, long[] shape, ByteBuffer data) {
             this.bytes = bytes;
         }
 
-        /** Bytes per element. */
+        /** {@return the bytes per element} */
         public int bytes() {
             return bytes;
         }
 
-        /** Whether this is a floating-point type. */
+        /** {@return whether this is a floating-point type (F64, F32, F16, BF16)} */
         public boolean isFloating() {
             return this == F64 || this == F32 || this == F16 || this == BF16;
         }
     }
 
+    /**
+     * Checks the sizes; keeps a copy of {@code shape} and a little-endian slice of {@code data}
+     * (the bytes themselves are shared, not copied).
+     *
+     * @param dtype element type
+     * @param shape dimensions, outermost first
+     * @param data exactly {@code numElements · dtype.bytes()} remaining bytes
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if the byte count does not match the shape
+     */
     public TensorData {
         Objects.requireNonNull(dtype, "dtype");
         Objects.requireNonNull(shape, "shape");
@@ -56,7 +85,14 @@ public record TensorData(DType dtype, long[] shape, ByteBuffer data) {
         data = data.slice().order(ByteOrder.LITTLE_ENDIAN);
     }
 
-    /** A float32 tensor from values in row-major order. */
+    /**
+     * A float32 tensor from values in row-major order.
+     *
+     * @param shape dimensions, outermost first
+     * @param values as many values as the shape holds
+     * @return a new F32 tensor with its own bytes
+     * @throws IllegalArgumentException if the count does not match the shape
+     */
     public static TensorData ofFloats(long[] shape, float[] values) {
         ByteBuffer buf = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         buf.asFloatBuffer().put(values);
@@ -69,6 +105,9 @@ public record TensorData(DType dtype, long[] shape, ByteBuffer data) {
      * toByteBuffer} would attach that host copy to the array's own manager, where, for a model's
      * parameters, it would stay until the model is closed (a host copy of every weight per
      * checkpoint).
+     *
+     * @param array any array on any device
+     * @return a new tensor with its own bytes
      */
     public static TensorData fromNDArray(NDArray array) {
         if (!array.getDevice().equals(Device.cpu())) {
@@ -116,17 +155,20 @@ public record TensorData(DType dtype, long[] shape, ByteBuffer data) {
         return new TensorData(dtype, array.getShape().getShape(), copy);
     }
 
-    /** Number of elements. */
+    /** {@return the number of elements (1 for a scalar)} */
     public long numElements() {
         return count(shape);
     }
 
-    /** The shape as DJL's type. */
+    /** {@return the shape as DJL's type} */
     public Shape djlShape() {
         return new Shape(shape);
     }
 
-    /** All elements as float32, converting F64, F16 and BF16 in Java (bf16 crashes the JNI). */
+    /**
+     * {@return all elements as float32 in a new array, converting F64, F16 and BF16 in Java
+     * (bf16 crashes the JNI)}
+     */
     public float[] toFloats() {
         int n = Math.toIntExact(numElements());
         float[] out = new float[n];
@@ -216,6 +258,9 @@ public record TensorData(DType dtype, long[] shape, ByteBuffer data) {
      * only borrows the memory of a Java buffer, and any alias of such an array (PyTorch's
      * {@code to()} of the same device and type, {@code detach}, views) would read freed memory
      * once the borrowing array is closed and collected.
+     *
+     * @param manager the owner of the new array (and its device)
+     * @return a new array with storage of its own
      */
     public NDArray toNDArray(NDManager manager) {
         NDArray borrowed = borrowedNDArray(manager);

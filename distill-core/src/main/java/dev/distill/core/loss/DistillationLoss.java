@@ -17,7 +17,13 @@ import java.util.List;
 @FunctionalInterface
 public interface DistillationLoss {
 
-    /** Computes the loss for one step; every term is reported by name. */
+    /**
+     * Computes the loss for one step; every term is reported by name.
+     *
+     * @param ctx the batch, the teacher's and the student's outputs, the step and a manager for
+     *        temporaries
+     * @return the total, a scalar in the autograd graph, and its named terms
+     */
     LossOutput compute(StepContext ctx);
 
     /**
@@ -29,7 +35,11 @@ public interface DistillationLoss {
      */
     default void initialize(NDManager manager, ModelDims teacher, ModelDims student) {}
 
-    /** Parameters this loss trains alongside the student (names unique within the loss). */
+    /**
+     * Parameters this loss trains alongside the student (names unique within the loss).
+     *
+     * @return the parameters, created by {@link #initialize}; empty by default
+     */
     default List<Parameter> trainableParameters() {
         return List.of();
     }

@@ -16,13 +16,25 @@ import java.util.Objects;
  */
 public record LossOutput(NDArray total, Map<String, NDArray> terms) {
 
-    /** Checks the total is present and copies the terms (unmodifiable, order kept). */
+    /**
+     * Copies the terms.
+     *
+     * @param total the scalar that is back-propagated; not null
+     * @param terms scalar terms by name; copied in order
+     * @throws NullPointerException if {@code total} or {@code terms} is null
+     */
     public LossOutput {
         Objects.requireNonNull(total, "total");
         terms = Collections.unmodifiableMap(new LinkedHashMap<>(terms));
     }
 
-    /** A loss with a single term named {@code name}. */
+    /**
+     * A loss with a single term named {@code name}.
+     *
+     * @param name the term's name
+     * @param value the scalar loss
+     * @return a loss whose total is {@code value}
+     */
     public static LossOutput of(String name, NDArray value) {
         return new LossOutput(value, Map.of(name, value));
     }
@@ -35,6 +47,7 @@ public record LossOutput(NDArray total, Map<String, NDArray> terms) {
      * @param name the new term's name, not already taken
      * @param weight finite and at least 0
      * @param term a scalar in the same autograd graph as the total
+     * @return a new output: total + weight · term, the terms with {@code name} added
      * @throws IllegalArgumentException when the name is taken, the weight is negative or not
      *     finite, or the term is not a scalar
      */

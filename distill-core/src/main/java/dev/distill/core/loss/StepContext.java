@@ -25,7 +25,15 @@ import java.util.Set;
 public record StepContext(ModelOutputs teacher, ModelOutputs student, TokenBatch batch, long step,
         NDManager manager, Set<String> trainedParameterIds) {
 
-    /** A context that does not know what is trained ({@link #requireTrained} then checks nothing). */
+    /**
+     * A context that does not know what is trained ({@link #requireTrained} then checks nothing).
+     *
+     * @param teacher the frozen teacher's outputs
+     * @param student the student's outputs
+     * @param batch the inputs both models saw
+     * @param step the optimiser step (0-based)
+     * @param manager the step's sub-manager
+     */
     public StepContext(ModelOutputs teacher, ModelOutputs student, TokenBatch batch, long step, NDManager manager) {
         this(teacher, student, batch, step, manager, null);
     }

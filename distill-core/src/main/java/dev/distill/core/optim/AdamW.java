@@ -156,7 +156,11 @@ public final class AdamW implements AutoCloseable {
         this.hEps = hostConstants.create(eps);
     }
 
-    /** A builder with PyTorch's defaults except weight decay: β=(0.9, 0.999), ε=1e-8, λ=0.01. */
+    /**
+     * A builder with PyTorch's defaults except weight decay: β=(0.9, 0.999), ε=1e-8, λ=0.01.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -243,6 +247,7 @@ public final class AdamW implements AutoCloseable {
      * GradientClipping#clipParameterGradients(NDManager, java.util.Collection, float)}.
      *
      * @param resultManager owner of the returned norm
+     * @param maxNorm the bound c; 0 only measures the norm
      * @return the norm before clipping, a 0-d array on the parameters' device
      */
     public NDArray clipGradientNorm(NDManager resultManager, float maxNorm) {
@@ -250,43 +255,59 @@ public final class AdamW implements AutoCloseable {
         return GradientClipping.clipParameterGradients(resultManager, parameterArrays, maxNorm);
     }
 
-    /** Number of completed {@link #step(float)} calls (PyTorch's {@code state['step']}). */
+    /** {@return the number of completed {@link #step(float)} calls (PyTorch's {@code state['step']})} */
     public long stepCount() {
         return stepCount;
     }
 
-    /** The trainable parameter arrays, in the order given, frozen ones left out. */
+    /**
+     * The trainable parameter arrays, in the order given, frozen ones left out.
+     *
+     * @return an immutable list of the arrays themselves (not copies)
+     */
     public List<NDArray> parameterArrays() {
         return parameterArrays;
     }
 
-    /** Names of the trainable parameters that get weight decay, in the order given. */
+    /**
+     * Names of the trainable parameters that get weight decay, in the order given.
+     *
+     * @return an immutable list
+     */
     public List<String> decayNames() {
         return names(true);
     }
 
-    /** Names of the trainable parameters that get no weight decay, in the order given. */
+    /**
+     * Names of the trainable parameters that get no weight decay, in the order given.
+     *
+     * @return an immutable list
+     */
     public List<String> noDecayNames() {
         return names(false);
     }
 
+    /** {@return β₁, the decay rate of the first moment m} */
     public float beta1() {
         return beta1;
     }
 
+    /** {@return β₂, the decay rate of the second moment v} */
     public float beta2() {
         return beta2;
     }
 
+    /** {@return ε, added to the bias-corrected √v} */
     public float eps() {
         return eps;
     }
 
-    /** λ of the decay group (the no-decay group has 0). */
+    /** {@return λ of the decay group (the no-decay group has 0)} */
     public float weightDecay() {
         return weightDecay;
     }
 
+    /** {@return which parameters get weight decay} */
     public WeightDecayRule weightDecayRule() {
         return weightDecayRule;
     }
@@ -296,6 +317,8 @@ public final class AdamW implements AutoCloseable {
      * {@code exp_avg.<name>} and {@code exp_avg_sq.<name>} for every trainable parameter, in
      * the parameter's shape and data type. Names follow PyTorch's per-parameter state keys.
      * This reads the device and belongs at checkpoint time, not in the training step.
+     *
+     * @return a new ordered map of heap copies
      */
     public Map<String, TensorData> exportState() {
         ensureOpen();
@@ -327,6 +350,7 @@ public final class AdamW implements AutoCloseable {
      * moments of every trainable parameter with the parameter's shape, and nothing else.
      * Everything is checked before anything changes; all mismatches are reported at once.
      *
+     * @param state the state by key, as {@link #exportState()} writes it
      * @throws IllegalArgumentException listing every missing, unexpected, wrong-shape or
      *     wrong-type entry
      */
@@ -479,26 +503,47 @@ public final class AdamW implements AutoCloseable {
 
         private Builder() {}
 
-        /** Decay rates of the first and second moments, each in [0, 1). */
+        /**
+         * Decay rates of the first and second moments, each in [0, 1).
+         *
+         * @param beta1 β₁ (default 0.9)
+         * @param beta2 β₂ (default 0.999)
+         * @return this builder
+         */
         public Builder optBetas(float beta1, float beta2) {
             this.beta1 = beta1;
             this.beta2 = beta2;
             return this;
         }
 
-        /** ε, added to the bias-corrected √v; &gt; 0. */
+        /**
+         * ε, added to the bias-corrected √v; &gt; 0.
+         *
+         * @param eps ε (default 1e-8)
+         * @return this builder
+         */
         public Builder optEps(float eps) {
             this.eps = eps;
             return this;
         }
 
-        /** λ of the decay group, ≥ 0 (the update multiplies p by 1 − η·λ). */
+        /**
+         * λ of the decay group, ≥ 0 (the update multiplies p by 1 − η·λ).
+         *
+         * @param weightDecay λ (default 0.01)
+         * @return this builder
+         */
         public Builder optWeightDecay(float weightDecay) {
             this.weightDecay = weightDecay;
             return this;
         }
 
-        /** Which parameters get weight decay; default {@link WeightDecayRule#huggingFace()}. */
+        /**
+         * Which parameters get weight decay; default {@link WeightDecayRule#huggingFace()}.
+         *
+         * @param rule the rule; not null
+         * @return this builder
+         */
         public Builder optWeightDecayRule(WeightDecayRule rule) {
             this.weightDecayRule = Objects.requireNonNull(rule, "rule");
             return this;
@@ -507,13 +552,23 @@ public final class AdamW implements AutoCloseable {
         /**
          * The manager under which the moments live (a sub-manager of it is created); default:
          * the first trainable parameter's manager, so the state is freed with the model.
+         *
+         * @param manager the owner of the moments
+         * @return this builder
          */
         public Builder optManager(NDManager manager) {
             this.manager = Objects.requireNonNull(manager, "manager");
             return this;
         }
 
-        /** Builds over named arrays (iteration order kept); arrays without gradient are skipped. */
+        /**
+         * Builds over named arrays (iteration order kept); arrays without gradient are skipped.
+         *
+         * @param parameters arrays by name, at least one
+         * @return the optimizer, with step count 0
+         * @throws IllegalArgumentException if a hyper-parameter is out of range (β outside [0, 1), ε
+         *         not finite and positive, λ negative or not finite) or nothing is left to train
+         */
         public AdamW build(Map<String, NDArray> parameters) {
             validate();
             Objects.requireNonNull(parameters, "parameters");
@@ -524,7 +579,15 @@ public final class AdamW implements AutoCloseable {
             return new AdamW(this, new LinkedHashMap<>(parameters));
         }
 
-        /** Builds over named DJL parameters, which must be initialised; frozen ones are skipped. */
+        /**
+         * Builds over named DJL parameters, which must be initialised; frozen ones are skipped.
+         *
+         * @param parameters parameters by name
+         * @return the optimizer, with step count 0
+         * @throws IllegalArgumentException if a hyper-parameter is out of range (β outside [0, 1), ε
+         *         not finite and positive, λ negative or not finite), nothing is left to train, or a
+         *         parameter is not initialised
+         */
         public AdamW buildFromParameters(Map<String, Parameter> parameters) {
             Objects.requireNonNull(parameters, "parameters");
             Map<String, NDArray> arrays = new LinkedHashMap<>();
@@ -548,7 +611,15 @@ public final class AdamW implements AutoCloseable {
             return build(arrays);
         }
 
-        /** Builds over a block's {@code getParameters()} list, keyed by its names. */
+        /**
+         * Builds over a block's {@code getParameters()} list, keyed by its names.
+         *
+         * @param parameters parameters with their names, which must be unique
+         * @return the optimizer, with step count 0
+         * @throws IllegalArgumentException if a hyper-parameter is out of range (β outside [0, 1), ε
+         *         not finite and positive, λ negative or not finite), nothing is left to train, a
+         *         parameter is not initialised or a name repeats
+         */
         public AdamW buildFromParameters(PairList<String, Parameter> parameters) {
             Objects.requireNonNull(parameters, "parameters");
             Map<String, Parameter> map = new LinkedHashMap<>();

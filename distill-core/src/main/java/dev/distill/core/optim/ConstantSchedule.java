@@ -7,6 +7,12 @@ package dev.distill.core.optim;
  */
 public record ConstantSchedule(float learningRate) implements LearningRateSchedule {
 
+    /**
+     * Checks the arguments.
+     *
+     * @param learningRate finite, &ge; 0
+     * @throws IllegalArgumentException if one is out of range
+     */
     public ConstantSchedule {
         LearningRateSchedule.checkPeak(learningRate);
     }

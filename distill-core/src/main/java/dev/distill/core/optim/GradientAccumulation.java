@@ -51,7 +51,7 @@ public final class GradientAccumulation {
         this.microBatches = microBatches;
     }
 
-    /** k. */
+    /** {@return k, the micro-batches per optimizer update} */
     public int microBatches() {
         return microBatches;
     }
@@ -59,6 +59,9 @@ public final class GradientAccumulation {
     /**
      * {@code loss · (1/k)}, a new array on the loss's manager and device, still in the autograd
      * graph. The factor is a host scalar, so this does not wait for the device.
+     *
+     * @param loss a scalar loss of one micro-batch
+     * @return loss / k
      */
     public NDArray scaleLoss(NDArray loss) {
         // A natively owned constant: autograd saves it for backward, after this method returns.
@@ -70,6 +73,10 @@ public final class GradientAccumulation {
     /**
      * Whether micro-batch {@code microBatchIndex} (0-based, counted over the whole run)
      * completes an accumulation, i.e. the optimizer should step after its backward.
+     *
+     * @param microBatchIndex &ge; 0
+     * @return true for indices k−1, 2k−1, …
+     * @throws IllegalArgumentException if the index is negative
      */
     public boolean isLastMicroBatch(long microBatchIndex) {
         if (microBatchIndex < 0) {

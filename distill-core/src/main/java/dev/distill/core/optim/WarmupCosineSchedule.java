@@ -24,6 +24,15 @@ package dev.distill.core.optim;
 public record WarmupCosineSchedule(float peak, long warmupSteps, long totalSteps, double numCycles)
         implements LearningRateSchedule {
 
+    /**
+     * Checks the arguments.
+     *
+     * @param peak the rate reached at the end of the warm-up; finite, &ge; 0
+     * @param warmupSteps W, in [0, T]
+     * @param totalSteps T, &gt; 0
+     * @param numCycles k, finite and &gt; 0
+     * @throws IllegalArgumentException if one is out of range
+     */
     public WarmupCosineSchedule {
         LearningRateSchedule.checkPeak(peak);
         LearningRateSchedule.checkSteps(warmupSteps, totalSteps);

@@ -19,6 +19,14 @@ package dev.distill.core.optim;
 public record WarmupLinearSchedule(float peak, long warmupSteps, long totalSteps)
         implements LearningRateSchedule {
 
+    /**
+     * Checks the arguments.
+     *
+     * @param peak the rate reached at the end of the warm-up; finite, &ge; 0
+     * @param warmupSteps W, in [0, T]
+     * @param totalSteps T, &gt; 0
+     * @throws IllegalArgumentException if one is out of range
+     */
     public WarmupLinearSchedule {
         LearningRateSchedule.checkPeak(peak);
         LearningRateSchedule.checkSteps(warmupSteps, totalSteps);

@@ -15,7 +15,12 @@ import java.util.Objects;
 @FunctionalInterface
 public interface WeightDecayRule {
 
-    /** Whether the parameter called {@code name} is decayed. */
+    /**
+     * Whether the parameter called {@code name} is decayed.
+     *
+     * @param name the parameter's name
+     * @return true if it gets weight decay
+     */
     boolean decays(String name);
 
     /**
@@ -34,12 +39,18 @@ public interface WeightDecayRule {
      * Everything else (Linear and embedding weights) is decayed. Override with
      * {@link AdamW.Builder#optWeightDecayRule(WeightDecayRule)} when a model names things
      * differently.
+     *
+     * @return the rule, a singleton
      */
     static WeightDecayRule huggingFace() {
         return HuggingFaceRule.INSTANCE;
     }
 
-    /** Decays every parameter (what {@code torch.optim.AdamW(model.parameters())} does). */
+    /**
+     * Decays every parameter (what {@code torch.optim.AdamW(model.parameters())} does).
+     *
+     * @return the rule
+     */
     static WeightDecayRule all() {
         return name -> true;
     }

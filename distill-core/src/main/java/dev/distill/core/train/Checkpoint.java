@@ -39,16 +39,27 @@ import java.util.regex.Pattern;
  *
  * @param directory where it was read from
  * @param step updates done when it was written
+ * @param student the student's parameters by name ({@value #STUDENT})
+ * @param projections the losses' trainable parameters by name ({@value #PROJECTIONS}), possibly empty
+ * @param optimizer the optimizer state ({@value #OPTIMIZER})
+ * @param state the parsed {@value #STATE}
+ * @param manifest the parsed {@value #MANIFEST}
  */
 public record Checkpoint(Path directory, long step, Map<String, TensorData> student,
         Map<String, TensorData> projections, Map<String, TensorData> optimizer, JsonObject state,
         JsonObject manifest) {
 
+    /** The folder of a run directory that holds the {@code step-<n>} checkpoints. */
     public static final String CHECKPOINTS = "checkpoints";
+    /** File of the student's parameters. */
     public static final String STUDENT = "student.safetensors";
+    /** File of the losses' trainable parameters. */
     public static final String PROJECTIONS = "projections.safetensors";
+    /** File of the optimizer state. */
     public static final String OPTIMIZER = "optimizer.safetensors";
+    /** File of the trainer state (step, data position, best metric, …). */
     public static final String STATE = "trainer-state.json";
+    /** File of the run's provenance (config, versions, fingerprints). */
     public static final String MANIFEST = "manifest.json";
     /** Version of the layout above, recorded in trainer-state.json. */
     public static final int FORMAT_VERSION = 1;
@@ -56,12 +67,22 @@ public record Checkpoint(Path directory, long step, Map<String, TensorData> stud
     private static final Pattern NAME = Pattern.compile("step-(\\d+)");
     private static final Pattern NAME_OR_LEFTOVER = Pattern.compile("(step-\\d+)(\\.(tmp|old)-[0-9a-f]{16})?");
 
-    /** The directory name of the checkpoint after {@code step} updates. */
+    /**
+     * The directory name of the checkpoint after {@code step} updates.
+     *
+     * @param step updates done
+     * @return {@code step-<step>}
+     */
     public static String directoryName(long step) {
         return "step-" + step;
     }
 
-    /** The step a {@code step-<n>} directory holds, or -1 for another name. */
+    /**
+     * The step a {@code step-<n>} directory holds, or -1 for another name.
+     *
+     * @param directory a path whose last element is checked
+     * @return n, or -1
+     */
     public static long stepOf(Path directory) {
         Matcher m = NAME.matcher(directory.getFileName().toString());
         return m.matches() ? Long.parseLong(m.group(1)) : -1;
@@ -71,6 +92,10 @@ public record Checkpoint(Path directory, long step, Map<String, TensorData> stud
      * The checkpoint directories of a run, newest (highest step) first, after repairing what an
      * interrupted {@link AtomicFiles#replaceDirectory} left (restoring an {@code .old-} copy,
      * deleting {@code .tmp-} leftovers).
+     *
+     * @param runDirectory the run directory (its {@value #CHECKPOINTS} folder is listed)
+     * @return a new list, empty when there is no checkpoint
+     * @throws IOException if the folder cannot be listed or repaired
      */
     public static List<Path> list(Path runDirectory) throws IOException {
         Path dir = runDirectory.resolve(CHECKPOINTS);
@@ -101,6 +126,8 @@ public record Checkpoint(Path directory, long step, Map<String, TensorData> stud
     /**
      * Reads every file of a checkpoint directory.
      *
+     * @param directory a {@code step-<n>} directory
+     * @return the checkpoint, every file in memory
      * @throws IOException naming the file when one is missing or malformed
      */
     public static Checkpoint read(Path directory) throws IOException {
@@ -122,7 +149,7 @@ public record Checkpoint(Path directory, long step, Map<String, TensorData> stud
         return new Checkpoint(directory, step, student, projections, optimizer, state, manifest);
     }
 
-    /** The data position recorded in trainer-state.json. */
+    /** {@return the data position recorded in trainer-state.json: the batch the next step reads} */
     public BatchSource.Position dataPosition() {
         JsonObject p = state.getAsJsonObject("dataPosition");
         return new BatchSource.Position(p.get("epoch").getAsLong(), p.get("batchInEpoch").getAsLong());

@@ -144,7 +144,13 @@ public class DistillationTrainer {
     private PrintStream progressStream = System.err;
     private volatile boolean stopRequested;
 
-    /** What {@link #evaluate} sees: one object, so fields can be added without breaking overrides. */
+    /**
+     * What {@link #evaluate} sees: one object, so fields can be added without breaking overrides.
+     *
+     * @param step the number of completed optimizer updates
+     * @param student the model being trained
+     * @param manager a manager for temporaries, closed after the evaluation
+     */
     public record EvaluationContext(long step, TrainableModel student, NDManager manager) {}
 
     /**
@@ -152,6 +158,7 @@ public class DistillationTrainer {
      * @param student the model to train
      * @param loss the distillation loss, or {@code null} when a subclass overrides {@link #computeLoss}
      * @param config the run's settings
+     * @throws NullPointerException if {@code teacher}, {@code student} or {@code config} is null
      */
     public DistillationTrainer(FrozenTeacher teacher, TrainableModel student, DistillationLoss loss,
             TrainerConfig config) {
@@ -161,36 +168,54 @@ public class DistillationTrainer {
         this.config = Objects.requireNonNull(config, "config");
     }
 
+    /** {@return the frozen teacher given to the constructor} */
     public FrozenTeacher teacher() {
         return teacher;
     }
 
+    /** {@return the model being trained} */
     public TrainableModel student() {
         return student;
     }
 
-    /** The loss given to the constructor, or null. */
+    /** {@return the loss given to the constructor, or null} */
     public DistillationLoss loss() {
         return loss;
     }
 
+    /** {@return the run's settings} */
     public TrainerConfig config() {
         return config;
     }
 
-    /** Adds a listener; they are called in the order added. */
+    /**
+     * Adds a listener; they are called in the order added.
+     *
+     * @param listener the listener; not null
+     * @return this trainer
+     */
     public DistillationTrainer addListener(TrainingListener listener) {
         listeners.add(Objects.requireNonNull(listener, "listener"));
         return this;
     }
 
-    /** Sets the evaluator used by the default {@link #evaluate}; null for none. */
+    /**
+     * Sets the evaluator used by the default {@link #evaluate}; null for none.
+     *
+     * @param evaluator the evaluator, or null
+     * @return this trainer
+     */
     public DistillationTrainer setEvaluator(Evaluator evaluator) {
         this.evaluator = evaluator;
         return this;
     }
 
-    /** Where the progress bar goes (default {@code System.err}). */
+    /**
+     * Where the progress bar goes (default {@code System.err}).
+     *
+     * @param stream the stream; not null
+     * @return this trainer
+     */
     public DistillationTrainer setProgressStream(PrintStream stream) {
         this.progressStream = Objects.requireNonNull(stream, "stream");
         return this;
@@ -212,6 +237,7 @@ public class DistillationTrainer {
      * The teacher's outputs for one batch, called with no {@code GradientCollector} open.
      *
      * @param batch on the teacher's device
+     * @return the teacher's outputs, detached from autograd
      */
     protected ModelOutputs teacherForward(TokenBatch batch) {
         return teacher.forward(batch);
@@ -221,6 +247,7 @@ public class DistillationTrainer {
      * The student's outputs for one batch, called inside the step's {@code GradientCollector}.
      *
      * @param batch on the student's device
+     * @return the student's outputs, in the autograd graph
      */
     protected ModelOutputs studentForward(TokenBatch batch) {
         return student.forward(batch, true);
@@ -230,6 +257,10 @@ public class DistillationTrainer {
      * The loss of one batch, called once per batch inside the {@code GradientCollector}. The
      * default delegates to the loss given to the constructor. Create temporaries on {@code
      * ctx.manager()}; call ops on activations, not on parameters.
+     *
+     * @param ctx the batch, both models' outputs, the step and a manager for temporaries
+     * @return the total (a scalar in the graph) and its named terms
+     * @throws IllegalStateException if no loss was given and this method is not overridden
      */
     protected LossOutput computeLoss(StepContext ctx) {
         if (loss == null) {
@@ -243,6 +274,9 @@ public class DistillationTrainer {
      * The optimizer over the trained set (student parameters by name, projections as {@code
      * loss.<name>}). Default: AdamW with the configured weight decay, none on biases and
      * LayerNorm.
+     *
+     * @param trainedParameters the arrays to train, by name
+     * @return a new optimizer; the trainer closes it at the end of {@code fit}
      */
     protected AdamW configureOptimizer(Map<String, NDArray> trainedParameters) {
         return AdamW.builder().optWeightDecay(config.weightDecay()).build(trainedParameters);
@@ -253,6 +287,9 @@ public class DistillationTrainer {
      * steps and after the last one. Default: the evaluator set with {@link #setEvaluator}, or
      * null when there is none; a null result means "nothing evaluated" (no best tracking, no
      * early stopping).
+     *
+     * @param ctx the step, the student and a manager for temporaries
+     * @return the evaluation, or null
      */
     protected Evaluation evaluate(EvaluationContext ctx) {
         return evaluator == null ? null : evaluator.evaluate(ctx.student());
@@ -301,6 +338,8 @@ public class DistillationTrainer {
      *
      * @param data the training batches (an endless stream; its position is checkpointed)
      * @param runDirectory where checkpoints and {@code metrics.jsonl} go
+     * @return how the session ended: steps done, the last and best evaluations, the checkpoints,
+     *     and whether it stopped early or on request
      * @throws NonFiniteLossException when a loss term or the gradient norm is NaN or infinite
      * @throws ResumeMismatchException when the directory's checkpoint was made with other settings
      * @throws RunDirectoryLockedException when another process is training in {@code runDirectory}

@@ -27,23 +27,27 @@ public interface FrozenTeacher {
      */
     ModelOutputs forward(TokenBatch batch);
 
-    /** The teacher's sizes (layers, width, heads, vocabulary). */
+    /** {@return the teacher's sizes (layers, width, heads, vocabulary)} */
     ModelDims dims();
 
     /**
      * A stable fingerprint of everything that decides the teacher's outputs (configuration and
      * weights). A checkpoint records it; resuming with a teacher whose fingerprint differs is
      * refused.
+     *
+     * @return the fingerprint, e.g. a SHA-256 in hex
      */
     String fingerprint();
 
-    /** Where the teacher's parameters live; the trainer copies each batch there. */
+    /** {@return where the teacher's parameters live; the trainer copies each batch there} */
     Device device();
 
     /**
      * The floating-point type the teacher computes in. {@code FLOAT16} halves the teacher's
      * memory traffic on a GPU ({@link TrainerConfig#fp16()} requires it); the trainer casts
      * float16 outputs to float32 before the loss, so the student always trains in float32.
+     *
+     * @return {@code FLOAT32} (the default) or {@code FLOAT16}
      */
     default DataType dataType() {
         return DataType.FLOAT32;

@@ -8,8 +8,11 @@ public final class NonFiniteLossException extends IllegalStateException {
 
     private static final long serialVersionUID = 1L;
 
+    /** The update whose loss or gradient was not finite. */
     private final long step;
+    /** The term's name. */
     private final String term;
+    /** The offending value. */
     private final double value;
 
     NonFiniteLossException(long step, String term, double value, String message) {
@@ -19,17 +22,17 @@ public final class NonFiniteLossException extends IllegalStateException {
         this.value = value;
     }
 
-    /** The update (1-based) whose loss or gradient was not finite. */
+    /** {@return the update (1-based) whose loss or gradient was not finite} */
     public long step() {
         return step;
     }
 
-    /** The loss term's name, {@code total} for the sum, or {@code gradient norm}. */
+    /** {@return the loss term's name, {@code total} for the sum, or {@code gradient norm}} */
     public String term() {
         return term;
     }
 
-    /** The offending value (NaN or ±infinity). */
+    /** {@return the offending value (NaN or ±infinity)} */
     public double value() {
         return value;
     }

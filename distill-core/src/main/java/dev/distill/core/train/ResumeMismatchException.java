@@ -14,7 +14,11 @@ public final class ResumeMismatchException extends IllegalStateException {
         this.differences = List.copyOf(differences);
     }
 
-    /** One line per difference, e.g. {@code learningRate: checkpoint 1.0E-4, now 3.0E-4}. */
+    /**
+     * One line per difference, e.g. {@code learningRate: checkpoint 1.0E-4, now 3.0E-4}.
+     *
+     * @return an immutable list
+     */
     public List<String> differences() {
         return differences;
     }

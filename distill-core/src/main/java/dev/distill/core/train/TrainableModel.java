@@ -30,33 +30,44 @@ public interface TrainableModel {
      * Every parameter by a stable, unique name (Hugging Face names for the encoder). The
      * trainer optimises those whose array requires a gradient; names key the checkpoint and
      * the optimizer state, so they are a contract.
+     *
+     * @return the parameters in a fixed order
      */
     Map<String, Parameter> namedParameters();
 
-    /** Every parameter copied to the heap, by the names of {@link #namedParameters()}. */
+    /**
+     * Every parameter copied to the heap, by the names of {@link #namedParameters()}.
+     *
+     * @return a new map of heap copies
+     */
     Map<String, TensorData> stateDict();
 
     /**
      * Overwrites every parameter with the given tensors (all must be present, with matching
      * shapes; every problem reported at once).
+     *
+     * @param state tensors by name, as {@link #stateDict()} returns them
+     * @throws IllegalArgumentException listing every missing, unexpected and wrong-shape tensor
      */
     void loadState(Map<String, TensorData> state);
 
-    /** The model's sizes. */
+    /** {@return the model's sizes} */
     ModelDims dims();
 
-    /** Where the parameters live; the trainer creates each step's batch there. */
+    /** {@return where the parameters live; the trainer creates each step's batch there} */
     Device device();
 
-    /** The manager that owns the parameters; loss projections are created under it. */
+    /** {@return the manager that owns the parameters; loss projections are created under it} */
     NDManager manager();
 
     /**
      * A fingerprint of the architecture (configuration, head, pooling), not the weights. A
      * checkpoint records it; resuming into a student of another architecture is refused.
+     *
+     * @return the fingerprint
      */
     String configFingerprint();
 
-    /** A one-line human description for the manifest, e.g. {@code Encoder{4 layers × 128, …}}. */
+    /** {@return a one-line human description for the manifest, e.g. {@code Encoder{4 layers × 128, …}}} */
     String description();
 }

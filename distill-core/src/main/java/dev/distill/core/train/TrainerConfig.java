@@ -90,11 +90,18 @@ public final class TrainerConfig {
         lossVersion = b.lossVersion;
     }
 
+    /**
+     * {@return a builder with the defaults listed on its setters; only {@link Builder#setSteps} is required}
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** A builder holding this configuration's values. */
+    /**
+     * A builder holding this configuration's values.
+     *
+     * @return a new builder, to derive a variant
+     */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.steps = steps;
@@ -119,31 +126,36 @@ public final class TrainerConfig {
         return b;
     }
 
-    /** Optimizer updates in the whole run. */
+    /** {@return optimizer updates in the whole run} */
     public long steps() {
         return steps;
     }
 
-    /** Peak learning rate η. */
+    /** {@return peak learning rate η} */
     public float learningRate() {
         return learningRate;
     }
 
-    /** Fraction of {@link #steps()} spent warming up, in [0, 1). */
+    /** {@return fraction of {@link #steps()} spent warming up, in [0, 1)} */
     public double warmupFraction() {
         return warmupFraction;
     }
 
-    /** ⌈warmupFraction · steps⌉, as Hugging Face's {@code get_warmup_steps}. */
+    /** {@return ⌈warmupFraction · steps⌉, as Hugging Face's {@code get_warmup_steps}} */
     public long warmupSteps() {
         return (long) Math.ceil(warmupFraction * steps);
     }
 
+    /** {@return the decay after warm-up} */
     public Schedule schedule() {
         return schedule;
     }
 
-    /** The learning-rate schedule these settings describe. */
+    /**
+     * The learning-rate schedule these settings describe.
+     *
+     * @return the schedule: warm-up, then the decay of {@link #schedule()}
+     */
     public LearningRateSchedule learningRateSchedule() {
         switch (schedule) {
             case LINEAR:
@@ -157,46 +169,49 @@ public final class TrainerConfig {
         }
     }
 
-    /** AdamW's decoupled weight decay λ (biases and LayerNorm excluded). */
+    /** {@return AdamW's decoupled weight decay λ (biases and LayerNorm excluded)} */
     public float weightDecay() {
         return weightDecay;
     }
 
-    /** Global gradient-norm bound c, or 0 for no clipping (the norm is still measured). */
+    /** {@return global gradient-norm bound c, or 0 for no clipping (the norm is still measured)} */
     public float clipNorm() {
         return clipNorm;
     }
 
-    /** Batches (micro-batches) per optimizer update, ≥ 1. */
+    /** {@return the number of batches (micro-batches) per optimizer update, ≥ 1} */
     public int accumulation() {
         return accumulation;
     }
 
-    /** Evaluate every this many steps; 0 evaluates only at the end (if there is an evaluator). */
+    /** {@return the evaluation interval in steps; 0 evaluates only at the end (if there is an evaluator)} */
     public long evalInterval() {
         return evalInterval;
     }
 
-    /** Checkpoint every this many steps; 0 checkpoints only at the end. */
+    /** {@return the checkpoint interval in steps; 0 checkpoints only at the end} */
     public long checkpointInterval() {
         return checkpointInterval;
     }
 
-    /** Read the loss, check it is finite and log every this many steps. */
+    /** {@return the interval in steps at which the loss is read, checked to be finite and logged} */
     public long logInterval() {
         return logInterval;
     }
 
-    /** Checkpoints kept besides the best one. */
+    /** {@return the number of checkpoints kept besides the best one} */
     public int keepLast() {
         return keepLast;
     }
 
-    /** Stop after this many evaluations without improvement; 0 never stops early. */
+    /**
+     * {@return the number of evaluations without improvement after which training stops; 0 never stops early}
+     */
     public int earlyStoppingPatience() {
         return earlyStoppingPatience;
     }
 
+    /** {@return the seed of parameter initialisation (projections) and dropout} */
     public long seed() {
         return seed;
     }
@@ -205,21 +220,24 @@ public final class TrainerConfig {
      * Whether the teacher must compute in float16 ({@link FrozenTeacher#dataType()}); the trainer
      * refuses a float32 teacher when set. Allowed on any device: on a GPU float16 is faster and
      * halves the teacher's memory, on CPU it only halves the memory (the trainer logs a warning).
+     *
+     * @return true if a float16 teacher is required
      */
     public boolean fp16() {
         return fp16;
     }
 
-    /** The device the teacher must be on, or null for wherever it is. */
+    /** {@return the device the teacher must be on, or null for wherever it is} */
     public Device teacherDevice() {
         return teacherDevice;
     }
 
-    /** The device the student must be on, or null for wherever it is. */
+    /** {@return the device the student must be on, or null for wherever it is} */
     public Device studentDevice() {
         return studentDevice;
     }
 
+    /** {@return how progress is shown on stderr} */
     public Progress progress() {
         return progress;
     }
@@ -240,6 +258,9 @@ public final class TrainerConfig {
     /**
      * The fields that decide the weights a run produces, as strings: a resumed run must have
      * the same ones.
+     *
+     * @return a new ordered map: steps, learningRate, warmupFraction, schedule, weightDecay, clipNorm,
+     *         accumulation, seed, fp16
      */
     public Map<String, String> trajectoryFields() {
         Map<String, String> m = new LinkedHashMap<>();
@@ -255,7 +276,7 @@ public final class TrainerConfig {
         return m;
     }
 
-    /** Every field as JSON, for the manifest (devices as their names, or null). */
+    /** {@return every field as JSON, for the manifest (devices as their names, or null)} */
     public JsonObject toJson() {
         JsonObject o = new JsonObject();
         trajectoryFields().forEach(o::addProperty);
@@ -311,79 +332,144 @@ public final class TrainerConfig {
 
         private Builder() {}
 
-        /** Optimizer updates in the whole run (required). */
+        /**
+         * Optimizer updates in the whole run (required).
+         *
+         * @param steps the number of updates, &gt; 0
+         * @return this builder
+         */
         public Builder setSteps(long steps) {
             this.steps = steps;
             return this;
         }
 
-        /** Peak learning rate; default 1e-4. */
+        /**
+         * Peak learning rate; default 1e-4.
+         *
+         * @param learningRate η, finite and &gt; 0
+         * @return this builder
+         */
         public Builder optLearningRate(float learningRate) {
             this.learningRate = learningRate;
             return this;
         }
 
-        /** Fraction of the steps spent warming up, in [0, 1); default 0.05. */
+        /**
+         * Fraction of the steps spent warming up, in [0, 1); default 0.05.
+         *
+         * @param warmupFraction the fraction; 0 disables warm-up
+         * @return this builder
+         */
         public Builder optWarmupFraction(double warmupFraction) {
             this.warmupFraction = warmupFraction;
             return this;
         }
 
-        /** Decay after warm-up; default {@link Schedule#LINEAR}. */
+        /**
+         * Decay after warm-up; default {@link Schedule#LINEAR}.
+         *
+         * @param schedule the decay; not null
+         * @return this builder
+         */
         public Builder optSchedule(Schedule schedule) {
             this.schedule = Objects.requireNonNull(schedule, "schedule");
             return this;
         }
 
-        /** AdamW weight decay; default 0.01. */
+        /**
+         * AdamW weight decay; default 0.01.
+         *
+         * @param weightDecay λ, finite and &ge; 0
+         * @return this builder
+         */
         public Builder optWeightDecay(float weightDecay) {
             this.weightDecay = weightDecay;
             return this;
         }
 
-        /** Global gradient-norm bound; 0 disables clipping; default 1. */
+        /**
+         * Global gradient-norm bound; 0 disables clipping; default 1.
+         *
+         * @param clipNorm c, finite and &ge; 0
+         * @return this builder
+         */
         public Builder optClipNorm(float clipNorm) {
             this.clipNorm = clipNorm;
             return this;
         }
 
-        /** Batches per optimizer update; default 1. */
+        /**
+         * Batches per optimizer update; default 1.
+         *
+         * @param accumulation batches per update, &gt; 0
+         * @return this builder
+         */
         public Builder optAccumulation(int accumulation) {
             this.accumulation = accumulation;
             return this;
         }
 
-        /** Evaluate every N steps; 0 (default) only at the end. */
+        /**
+         * Evaluate every N steps; 0 (default) only at the end.
+         *
+         * @param evalInterval N &ge; 0
+         * @return this builder
+         */
         public Builder optEvalInterval(long evalInterval) {
             this.evalInterval = evalInterval;
             return this;
         }
 
-        /** Checkpoint every N steps; 0 (default) only at the end. */
+        /**
+         * Checkpoint every N steps; 0 (default) only at the end.
+         *
+         * @param checkpointInterval N &ge; 0
+         * @return this builder
+         */
         public Builder optCheckpointInterval(long checkpointInterval) {
             this.checkpointInterval = checkpointInterval;
             return this;
         }
 
-        /** Read and log the loss every N steps; default 10. */
+        /**
+         * Read and log the loss every N steps; default 10.
+         *
+         * @param logInterval N &gt; 0
+         * @return this builder
+         */
         public Builder optLogInterval(long logInterval) {
             this.logInterval = logInterval;
             return this;
         }
 
-        /** Checkpoints kept besides the best; default 2. */
+        /**
+         * Checkpoints kept besides the best; default 2.
+         *
+         * @param keepLast the number kept, &gt; 0
+         * @return this builder
+         */
         public Builder optKeepLast(int keepLast) {
             this.keepLast = keepLast;
             return this;
         }
 
-        /** Evaluations without improvement before stopping; 0 (default) never stops early. */
+        /**
+         * Evaluations without improvement before stopping; 0 (default) never stops early.
+         *
+         * @param patience evaluations, &ge; 0; &gt; 0 needs an evaluation interval
+         * @return this builder
+         */
         public Builder optEarlyStoppingPatience(int patience) {
             this.earlyStoppingPatience = patience;
             return this;
         }
 
-        /** Seed of parameter initialisation (projections) and dropout; default 42. */
+        /**
+         * Seed of parameter initialisation (projections) and dropout; default 42.
+         *
+         * @param seed any value
+         * @return this builder
+         */
         public Builder optSeed(long seed) {
             this.seed = seed;
             return this;
@@ -392,26 +478,45 @@ public final class TrainerConfig {
         /**
          * Require a float16 teacher (see {@link TrainerConfig#fp16()}; make one with {@code
          * EncoderTeacher.of(encoder, DataType.FLOAT16)}); default false.
+         *
+         * @param fp16 true to require a float16 teacher
+         * @return this builder
          */
         public Builder optFp16(boolean fp16) {
             this.fp16 = fp16;
             return this;
         }
 
-        /** Require the teacher and the student to be on these devices (null: no requirement). */
+        /**
+         * Require the teacher and the student to be on these devices (null: no requirement).
+         *
+         * @param teacher the teacher's device, or null
+         * @param student the student's device, or null
+         * @return this builder
+         */
         public Builder optDevices(Device teacher, Device student) {
             this.teacherDevice = teacher;
             this.studentDevice = student;
             return this;
         }
 
-        /** How progress is shown on stderr; default {@link Progress#AUTO}. */
+        /**
+         * How progress is shown on stderr; default {@link Progress#AUTO}.
+         *
+         * @param progress the display; not null
+         * @return this builder
+         */
         public Builder optProgress(Progress progress) {
             this.progress = Objects.requireNonNull(progress, "progress");
             return this;
         }
 
-        /** What {@code fit} does with a directory that already holds checkpoints; default if-compatible. */
+        /**
+         * What {@code fit} does with a directory that already holds checkpoints; default if-compatible.
+         *
+         * @param resume never, if compatible, or required
+         * @return this builder
+         */
         public Builder optResume(ResumeMode resume) {
             this.resume = Objects.requireNonNull(resume, "resume");
             return this;
@@ -420,13 +525,23 @@ public final class TrainerConfig {
         /**
          * A version of your loss (e.g. "2" after editing its formula), stored in every checkpoint;
          * a run whose checkpoint has another version is refused instead of continuing with a mix.
+         *
+         * @param lossVersion any text; compared exactly after stripping blanks
+         * @return this builder
          */
         public Builder optLossVersion(String lossVersion) {
             this.lossVersion = Objects.requireNonNull(lossVersion, "lossVersion").strip();
             return this;
         }
 
-        /** Validates every field and builds the configuration. */
+        /**
+         * Validates every field and builds the configuration.
+         *
+         * @return the configuration
+         * @throws IllegalArgumentException naming the first invalid field, its value, the rule and a usual
+         *         value: steps unset or &le; 0, a rate or bound not finite or negative, an interval or count
+         *         out of range, or early stopping without an evaluation interval
+         */
         public TrainerConfig build() {
             if (steps <= 0) {
                 throw new IllegalArgumentException(steps == -1

@@ -24,7 +24,11 @@ public record TrainingResult(long step, long totalSteps, boolean stoppedEarly, b
         Evaluation lastEvaluation, double bestValue, long bestStep, Path lastCheckpoint, Path bestCheckpoint,
         Path resumedFrom, boolean alreadyFinished) {
 
-    /** Whether every planned step was done (false after early stopping or a stop request). */
+    /**
+     * Whether every planned step was done (false after early stopping or a stop request).
+     *
+     * @return {@code step == totalSteps}
+     */
     public boolean completed() {
         return step == totalSteps;
     }

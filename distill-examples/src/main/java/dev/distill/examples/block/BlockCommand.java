@@ -43,9 +43,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code ./distill block}: seed 004 — distil a block of Transformer layers (the first two layers
- * of bge-small, hidden states → hidden states) into one narrower layer, on random inputs, with
- * an L1 loss; scored as a ratio to the seed's baseline (a running mean of the teacher's outputs)
+ * {@code ./distill block}: block-level distillation on random inputs, after the write-up
+ * "Transformer Model Compression (Attempt)" — distil a block of Transformer layers (the first two
+ * layers of bge-small, hidden states → hidden states) into one narrower layer, on random inputs,
+ * with an L1 loss; scored as a ratio to that write-up's baseline (a running mean of the teacher's outputs)
  * on held-out random inputs and on real sentences' embedding-layer outputs.
  *
  * <p>Design: the run uses {@link DistillationTrainer} unchanged (checkpoints, resume, metrics,
@@ -54,10 +55,10 @@ import picocli.CommandLine.Option;
  * {@link HiddenStateLoss} with the L1 distance between the last hidden states.
  */
 @Command(name = "block", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Block-level distillation (seed 004): the first layers of a teacher, as a",
+        description = {"Block-level distillation on random inputs: the first layers of a teacher, as a",
                 "block from hidden states to hidden states, distilled into one narrower layer",
                 "on random Gaussian inputs with an L1 loss. Reports the L1 as a ratio to the",
-                "seed's baseline (a running mean of the teacher's outputs), the parameter",
+                "baseline of a running mean of the teacher's outputs, the parameter",
                 "ratio and speed-up, and whether the approximation transfers to real inputs",
                 "(embedding-layer outputs of STS test sentences). Defaults: 5-15 minutes on",
                 "2 CPU cores, depending on other load. For a GPU: --steps 5000",
@@ -110,10 +111,10 @@ public final class BlockCommand implements Callable<Integer> {
     @Option(names = "--min-length", defaultValue = "8", description = "Shortest sequence; lengths are uniform in [min, seq-length], the rest padded (default: ${DEFAULT-VALUE}).")
     int minLength;
 
-    @Option(names = "--lr", defaultValue = "1e-3", description = "Peak learning rate (default: ${DEFAULT-VALUE}, the seed's).")
+    @Option(names = "--lr", defaultValue = "1e-3", description = "Peak learning rate (default: ${DEFAULT-VALUE}, the write-up's).")
     float learningRate;
 
-    @Option(names = "--weight-decay", defaultValue = "1e-4", description = "AdamW weight decay (default: ${DEFAULT-VALUE}, the seed's).")
+    @Option(names = "--weight-decay", defaultValue = "1e-4", description = "AdamW weight decay (default: ${DEFAULT-VALUE}, the write-up's).")
     float weightDecay;
 
     @Option(names = "--dropout", defaultValue = "0", description = "Student dropout (default: ${DEFAULT-VALUE}: fresh random data never repeats, so there is nothing to regularise).")
@@ -394,7 +395,7 @@ public final class BlockCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "  (baseline cosine on real inputs: %.4f; %,d real tokens)%n",
                     base.get("real_cosine"), realTokens);
         }
-        System.out.printf(Locale.ROOT, "%nseed 004 reported L1 0.22 against a running-mean baseline of 0.59 (ratio"
+        System.out.printf(Locale.ROOT, "%nThe original write-up reported L1 0.22 against a running-mean baseline of 0.59 (ratio"
                 + " 0.37) for BERT-base layers 0-1 after 2 epochs of 1000 batches of 32 x 128.%n");
         System.out.printf(Locale.ROOT, "trained %d steps in %.1f min (total %.1f min); student exported to %s;"
                 + " report: %s%n", result.step(), trainMinutes, totalMinutes, out.resolve("student"),
@@ -408,7 +409,7 @@ public final class BlockCommand implements Callable<Integer> {
                 .command("./distill block --inputs " + kind.name().toLowerCase(Locale.ROOT) + " --steps " + steps
                         + " --batch-size " + batchSize + " --seq-length " + seqLength)
                 .notes(String.format(Locale.ROOT, "Random Gaussian block inputs (%s), lengths %d..%d, L1 loss on the"
-                        + " block output. Ratio = student L1 / L1 of the seed's baseline (bias-corrected running mean,"
+                        + " block output. Ratio = student L1 / L1 of the write-up's baseline (bias-corrected running mean,"
                         + " alpha 0.01, of the teacher's outputs over %d training batches). Real: embedding-layer"
                         + " outputs of %d STS test sentences (%,d tokens), baseline = their mean teacher output."
                         + " Speed: one forward of a %d x %d block batch, best of 5. Trained %d steps.",

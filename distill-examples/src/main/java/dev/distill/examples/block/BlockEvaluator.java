@@ -19,7 +19,8 @@ import java.util.Objects;
 
 /**
  * Scores a block student against its teacher block on two held-out sets, with the baseline of
- * seed 004 ("a smoothed exponential average of the output of the teacher model as an estimate").
+ * block-level distillation's write-up ("a smoothed exponential average of the output of the teacher
+ * model as an estimate").
  *
  * <ul>
  *   <li><b>Gaussian</b>: {@code evalBatches} batches from the training distribution at steps the
@@ -28,7 +29,7 @@ import java.util.Objects;
  *       μ_n = (1 − α)·μ_{n−1} + α·m_n with α = 0.01 and m_n the batch mean over real tokens,
  *       bias-corrected (μ_n / (1 − (1 − α)ⁿ), as Adam corrects its moments) so that a short run
  *       is not pulled towards the zero start. Per dimension: the block has no position
- *       information, so every position has the same output distribution and the seed's
+ *       information, so every position has the same output distribution and the write-up's
  *       per-position mean estimates the same vector.
  *   <li><b>Real</b>: hidden states of real sentences after the teacher's embedding layer (the
  *       block's true inputs in the full model) and the teacher block's outputs on them. Baseline:
@@ -43,7 +44,7 @@ import java.util.Objects;
  */
 public final class BlockEvaluator implements Evaluator, AutoCloseable {
 
-    /** The smoothing factor of the seed's running mean. */
+    /** The smoothing factor of the write-up's running mean. */
     public static final double ALPHA = 0.01;
 
     private record Example(TokenBatch batch, NDArray target) {}
@@ -73,7 +74,7 @@ public final class BlockEvaluator implements Evaluator, AutoCloseable {
                     + evalBatches + ") must be at least 1");
         }
         this.manager = manager.newSubManager();
-        // The seed's running mean over the training stream, bias-corrected.
+        // The write-up's running mean over the training stream, bias-corrected.
         NDArray mu = null;
         for (int n = 0; n < baselineBatches; n++) {
             try (NDManager m = this.manager.newSubManager()) {

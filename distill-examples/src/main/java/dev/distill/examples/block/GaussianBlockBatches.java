@@ -13,11 +13,12 @@ import java.util.HexFormat;
 import java.util.Objects;
 
 /**
- * An endless stream of random block inputs (seed 004: "push random numbers through"): batch n is
- * {@link GaussianInputs#batch(int, int, int, long, NDManager)} at step n, rows of lengths drawn
- * from [minLength, seqLength], carried as {@link BlockBatch}es. A batch is a function of
- * (seed, n), so the position is just n and a resumed run sees the batches an uninterrupted run
- * would have seen. One "epoch" is unbounded ({@link #batchesPerEpoch()} = {@code Long.MAX_VALUE}).
+ * An endless stream of random block inputs ("push random numbers through", as block-level
+ * distillation does): batch n is {@link GaussianInputs#batch(int, int, int, long, NDManager)} at
+ * step n, rows of lengths drawn from [minLength, seqLength], carried as {@link BlockBatch}es. A
+ * batch is a function of (seed, n), so the position is just n and a resumed run sees the batches an
+ * uninterrupted run would have seen. One "epoch" is unbounded ({@link #batchesPerEpoch()} = {@code
+ * Long.MAX_VALUE}).
  */
 public final class GaussianBlockBatches implements BatchSource {
 

@@ -67,7 +67,7 @@ import picocli.CommandLine.Option;
  *       re-run loads it.</li>
  *   <li>Student: 6 layers copied from the fine-tuned teacher's layers 0, 2, …, 10 (DistilBERT's
  *       initialisation; head copied too), or TinyBERT-4 (random, 312 wide, projections), distilled
- *       with seed 002's L = α·S + β·D, S the hard-label cross-entropy, D = T²·KL(softmax(z_t/T) ‖
+ *       with L = α·S + β·D, S the hard-label cross-entropy, D = T²·KL(softmax(z_t/T) ‖
  *       softmax(z_s/T)) (Hinton et al. 2015), plus TinyBERT's intermediate hidden-state MSE (and
  *       optionally attention MSE) through the uniform layer mapping, optionally on TinyBERT-augmented
  *       posts.</li>

@@ -34,8 +34,9 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code ./distill cache}: one pass of a teacher over a corpus, keeping the top-k tokens and
- * probabilities at the masked-LM positions (seed 000), then the size per position against full
- * fp32 distributions and the cost of reading a batch back against the teacher's forward pass.
+ * probabilities at the masked-LM positions (as {@code ./distill mlm} uses them), then the size per
+ * position against full fp32 distributions and the cost of reading a batch back against the
+ * teacher's forward pass.
  */
 @Command(name = "cache", mixinStandardHelpOptions = true,
         description = {"Build a teacher-output cache: the teacher's top-k tokens and fp16",

@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
                 dev.distill.examples.mlm.MlmCommand.class,
                 dev.distill.examples.mlm.MlmHeadCommand.class,
                 PruneCommand.class,
+                dev.distill.examples.export.ExportCommand.class,
                 dev.distill.examples.bench.BenchCommand.class,
                 EncodeCommand.class,
                 StsCommand.class,

@@ -242,6 +242,7 @@ public final class EmbeddingsCommand implements Callable<Integer> {
             }
             print(rows, corpus, result, trainMinutes);
             writeReport(rows, corpus, result, config);
+            writeModelCard(rows, corpus, result, studentEncoder);
         }
         return 0;
     }
@@ -387,6 +388,28 @@ public final class EmbeddingsCommand implements Callable<Integer> {
         c.put("seed", seed);
         b.config(c);
         ReportWriter.write(out, b.build());
+    }
+
+    /** The student directory's README.md: teacher, data, recipe and this run's measured figures. */
+    private void writeModelCard(List<Row> rows, UnlabelledCorpus.Texts corpus, TrainingResult result,
+            Encoder studentEncoder) throws java.io.IOException {
+        java.util.Map<String, String> figures = new java.util.LinkedHashMap<>();
+        Row t = rows.get(0);
+        for (Row r : rows) {
+            figures.put(r.name() + ": STS mean / pooled (Spearman x100, SemEval 2012+2013 test)", String.format(Locale.ROOT,
+                    "%.2f / %.2f (%.1f%% of the teacher's mean)", r.sts().mean(), r.sts().pooled(),
+                    100 * r.sts().mean() / t.sts().mean()));
+        }
+        Row s = rows.get(1);
+        figures.put("student speed (512 STS sentences, batch 32, median of 3, same process as the teacher)",
+                String.format(Locale.ROOT, "%.0f sentences/s, %.2fx the teacher", s.speed().sentencesPerSecond(),
+                        s.speed().sentencesPerSecond() / t.speed().sentencesPerSecond()));
+        new dev.distill.models.io.ModelCard(teacherName + " student, " + studentName(), teacherName,
+                String.format(Locale.ROOT, "%,d unlabelled English texts (WordNet 3.1 glosses and usage sentences,"
+                        + " 20-Newsgroups posts); %d texts equal to an STS test sentence dropped", corpus.texts().size(),
+                        corpus.droppedAsStsTest()),
+                String.format(Locale.ROOT, "`%s` (%d steps)", commandLine(), result.step()), figures,
+                dev.distill.models.io.HfDirectory.describe(studentEncoder)).write(out.resolve("student"));
     }
 
     /** The command line that reproduces this run (the options that differ from their defaults, and the budget). */

@@ -52,8 +52,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code ./distill mlm}: DistilBERT-style masked-LM distillation from a teacher-output cache
- * (seed 000).
+ * {@code ./distill mlm}: DistilBERT-style masked-LM distillation from a teacher-output cache of
+ * the teacher's top-k predictions.
  *
  * <ol>
  *   <li>bge-small ships without an MLM head: fit one on the frozen teacher ({@link MlmHeadFitter},
@@ -74,7 +74,7 @@ import picocli.CommandLine.Option;
  * </ol>
  */
 @Command(name = "mlm", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Masked-LM distillation from a top-k teacher cache (seed 000, DistilBERT).",
+        description = {"Masked-LM distillation from a top-k teacher cache (DistilBERT's losses).",
                 "Fits an MLM head on the frozen teacher (bge-small has none; its decoder is",
                 "tied to the word embeddings), caches the teacher's top-k predictions at the",
                 "masked positions, distils a 6-layer student (teacher layers 0,2,...,10 plus",

@@ -48,8 +48,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code ./distill qa}: extractive question answering, distilled through a trainer subclass
- * ({@link QaDistillationTrainer}) whose {@code computeLoss} is seed 003's
- * α_ce·(start/end KL at T) + α_task·(hard span loss), with SQuAD exact match and F1 measured
+ * ({@link QaDistillationTrainer}) whose {@code computeLoss} is DistilBERT's SQuAD loss (Sanh et
+ * al. 2019), α_ce·(start/end KL at T) + α_task·(hard span loss), with SQuAD exact match and F1 measured
  * during training ({@link SquadEvaluation}).
  *
  * <p>Data: any SQuAD v1.1 files ({@code --train}, {@code --dev}), or by default the WordNet QA set

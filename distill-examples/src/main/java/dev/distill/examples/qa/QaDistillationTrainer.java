@@ -15,9 +15,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Task-specific distillation for extractive QA by overriding {@link #computeLoss}: the trainer
- * subclass of seed 003 (DistilBERT's SQuAD distillation, Sanh et al. 2019, as re-implemented in
- * "Weeknotes: Distilling distilled transformers"), with the loss written out here instead of
+ * Task-specific distillation for extractive QA by overriding {@link #computeLoss}: DistilBERT's
+ * SQuAD distillation (Sanh et al. 2019) as a trainer subclass, the pattern of the blog post
+ * "Weeknotes: Distilling distilled transformers", with the loss written out here instead of
  * composed from library losses.
  *
  * <p>With span logits z (B, T, 2) split into start and end logits, padded positions removed

@@ -16,7 +16,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The evaluator's baseline against the seed's running mean recomputed here on the host, in double
+ * The evaluator's baseline against the write-up's running mean recomputed here on the host, in double
  * precision, from the teacher's outputs; a student identical to the teacher scores 0.
  */
 class BlockEvaluatorTest {

@@ -40,10 +40,15 @@ public final class LayerMapping {
 
     /** How g(m) is chosen for the Transformer layers 1..M. */
     public enum Strategy {
+        /** g(m) = round(m·N/M), halves rounded up ({@link #uniform()}). */
         UNIFORM,
+        /** g(m) = m ({@link #first()}). */
         FIRST,
+        /** g(m) = N − M + m ({@link #last()}). */
         LAST,
+        /** A list of g(1), …, g(M) ({@link #explicit(int...)}). */
         EXPLICIT,
+        /** A user function of m ({@link #function(IntUnaryOperator)}). */
         FUNCTION
     }
 
@@ -57,17 +62,29 @@ public final class LayerMapping {
         this.function = function;
     }
 
-    /** TinyBERT's uniform strategy, g(m) = round(m·N/M) with halves rounded up. */
+    /**
+     * TinyBERT's uniform strategy, g(m) = round(m·N/M) with halves rounded up.
+     *
+     * @return the mapping (a strategy; depths are applied by {@link #resolve})
+     */
     public static LayerMapping uniform() {
         return new LayerMapping(Strategy.UNIFORM, null, null);
     }
 
-    /** The bottom M teacher layers, g(m) = m. */
+    /**
+     * The bottom M teacher layers, g(m) = m.
+     *
+     * @return the mapping (a strategy; depths are applied by {@link #resolve})
+     */
     public static LayerMapping first() {
         return new LayerMapping(Strategy.FIRST, null, null);
     }
 
-    /** The top M teacher layers, g(m) = N − M + m. */
+    /**
+     * The top M teacher layers, g(m) = N − M + m.
+     *
+     * @return the mapping (a strategy; depths are applied by {@link #resolve})
+     */
     public static LayerMapping last() {
         return new LayerMapping(Strategy.LAST, null, null);
     }
@@ -75,6 +92,11 @@ public final class LayerMapping {
     /**
      * An explicit list: {@code teacherLayers[m - 1] = g(m)}, 1-based teacher layers in [1, N].
      * The list must hold exactly M entries; checked by {@link #resolve}.
+     *
+     * @param teacherLayers g(1), …, g(M), 1-based teacher layers; copied
+     * @return the mapping
+     * @throws IllegalArgumentException if the list is empty
+     * @throws NullPointerException if the array is null
      */
     public static LayerMapping explicit(int... teacherLayers) {
         Objects.requireNonNull(teacherLayers, "teacherLayers");
@@ -96,6 +118,7 @@ public final class LayerMapping {
      * @param sources the 0-based teacher layer each student layer was made from, in order
      *     ({@code Students.everyOtherLayerSources(N)}, or a pruned student's {@code pruning.json})
      * @param teacherLayers N, the teacher's depth
+     * @return the explicit mapping g(1), ..., g(M)
      * @throws IllegalArgumentException when the list is empty, N is not positive or a source is
      *     outside [0, N)
      */
@@ -116,12 +139,18 @@ public final class LayerMapping {
         return explicit(g);
     }
 
-    /** g given as a function of the 1-based student layer m; results are checked to lie in [1, N]. */
+    /**
+     * g given as a function of the 1-based student layer m; results are checked to lie in [1, N].
+     *
+     * @param g the function m ↦ g(m); called by {@link #resolve} for m = 1..M
+     * @return the mapping
+     * @throws NullPointerException if {@code g} is null
+     */
     public static LayerMapping function(IntUnaryOperator g) {
         return new LayerMapping(Strategy.FUNCTION, null, Objects.requireNonNull(g, "g"));
     }
 
-    /** The strategy of this mapping. */
+    /** {@return the strategy of this mapping} */
     public Strategy strategy() {
         return strategy;
     }
@@ -129,6 +158,9 @@ public final class LayerMapping {
     /**
      * Applies the strategy to a student with M layers and a teacher with N layers.
      *
+     * @param studentLayers M, the student's Transformer layers, &gt; 0
+     * @param teacherLayers N, the teacher's Transformer layers, &gt; 0
+     * @return g(0), …, g(M + 1) for these depths
      * @throws IllegalArgumentException when M or N is not positive, when the strategy cannot map
      *     M layers onto N (uniform/first/last with M > N), when an explicit list has the wrong
      *     length, or when any g(m) falls outside [1, N]; the message names every offending m

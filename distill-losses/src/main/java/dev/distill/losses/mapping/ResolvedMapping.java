@@ -13,9 +13,12 @@ public final class ResolvedMapping {
     /**
      * One mapped pair of hidden-state indices (0 = embedding output, l = output of layer l).
      * For attention, layer l ≥ 1 is {@code attentionScores.get(l - 1)}.
+     *
+     * @param student m, the student's hidden-state index
+     * @param teacher g(m), the teacher's hidden-state index
      */
     public record Pair(int student, int teacher) {
-        /** A short name for logs, e.g. {@code s2_t6}. */
+        /** {@return a short name for logs, e.g. {@code s2_t6}} */
         public String label() {
             return "s" + student + "_t" + teacher;
         }
@@ -31,12 +34,20 @@ public final class ResolvedMapping {
         this.g = g;
     }
 
-    /** M, the student's Transformer layers. */
+    /**
+     * M, the student's Transformer layers.
+     *
+     * @return M
+     */
     public int studentLayers() {
         return studentLayers;
     }
 
-    /** N, the teacher's Transformer layers. */
+    /**
+     * N, the teacher's Transformer layers.
+     *
+     * @return N
+     */
     public int teacherLayers() {
         return teacherLayers;
     }
@@ -44,6 +55,8 @@ public final class ResolvedMapping {
     /**
      * g(m) for m in [0, M + 1]: 0 for the embeddings, N + 1 for the prediction layer.
      *
+     * @param m the student index: 0 embeddings, 1..M Transformer layers, M + 1 prediction layer
+     * @return g(m)
      * @throws IllegalArgumentException when m is outside [0, M + 1]
      */
     public int teacherLayerOf(int m) {
@@ -55,7 +68,11 @@ public final class ResolvedMapping {
         return g[m];
     }
 
-    /** The pairs (m, g(m)) for the Transformer layers m = 1..M, in order. */
+    /**
+     * The pairs (m, g(m)) for the Transformer layers m = 1..M, in order.
+     *
+     * @return M pairs, in a new mutable list
+     */
     public List<Pair> layerPairs() {
         List<Pair> pairs = new ArrayList<>(studentLayers);
         for (int m = 1; m <= studentLayers; m++) {
@@ -64,7 +81,11 @@ public final class ResolvedMapping {
         return pairs;
     }
 
-    /** g(0), g(1), …, g(M + 1) as a new array. */
+    /**
+     * g(0), g(1), …, g(M + 1) as a new array.
+     *
+     * @return an array of M + 2 values
+     */
     public int[] toArray() {
         return g.clone();
     }

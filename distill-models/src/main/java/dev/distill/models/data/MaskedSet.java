@@ -32,6 +32,7 @@ public final class MaskedSet implements EvalData {
      * @param masker the masking (its seed decides the masks)
      * @param padId the tokenizer's [PAD] id
      * @param batchSize rows per evaluation batch
+     * @throws IllegalArgumentException if there is no example
      */
     public MaskedSet(List<TokenizedExample> examples, MlmMasker masker, long padId, int batchSize) {
         if (examples.isEmpty()) {
@@ -49,7 +50,17 @@ public final class MaskedSet implements EvalData {
                 .sorted(Comparator.comparingInt(i -> examples.get(i).length())).mapToInt(Integer::intValue).toArray();
     }
 
-    /** Tokenises {@code texts} (unlabelled) with {@code pipeline} and masks each once. */
+    /**
+     * Tokenises {@code texts} (unlabelled) with {@code pipeline} and masks each once.
+     *
+     * @param texts the texts, at least one
+     * @param pipeline tokenizes them
+     * @param masker the masking (its seed decides the masks)
+     * @param padId the tokenizer's [PAD] id
+     * @param batchSize rows per evaluation batch
+     * @return the set
+     * @throws IllegalArgumentException if there is no text
+     */
     public static MaskedSet fromTexts(List<String> texts, TextPipeline pipeline, MlmMasker masker, long padId,
             int batchSize) {
         List<TokenizedExample> ex = new ArrayList<>(texts.size());
@@ -59,19 +70,22 @@ public final class MaskedSet implements EvalData {
         return new MaskedSet(ex, masker, padId, batchSize);
     }
 
+    /** {@return the number of examples} */
     public int size() {
         return examples.size();
     }
 
+    /** {@return the tokenised examples, unmasked, immutable} */
     public List<TokenizedExample> examples() {
         return examples;
     }
 
+    /** {@return each example's masking (epoch 0), immutable, in example order} */
     public List<MlmMasker.Masked> masked() {
         return masked;
     }
 
-    /** Predicted positions over all examples. */
+    /** {@return predicted positions over all examples} */
     public long predictedPositions() {
         long n = 0;
         for (MlmMasker.Masked m : masked) {
@@ -80,7 +94,11 @@ public final class MaskedSet implements EvalData {
         return n;
     }
 
-    /** The examples as the cache builder sees them: masked ids, token types, predicted positions. */
+    /**
+     * The examples as the cache builder sees them: masked ids, token types, predicted positions.
+     *
+     * @return a new list, in example order
+     */
     public List<CacheExample> cacheExamples() {
         List<CacheExample> out = new ArrayList<>(examples.size());
         for (int i = 0; i < examples.size(); i++) {
@@ -90,7 +108,13 @@ public final class MaskedSet implements EvalData {
         return out;
     }
 
-    /** A padded batch of the given rows, masked inputs and (B, T) labels. */
+    /**
+     * A padded batch of the given rows, masked inputs and (B, T) labels.
+     *
+     * @param rows example indices
+     * @param manager the owner of the batch's arrays
+     * @return a (B, T) batch, B = {@code rows.length}
+     */
     public TokenBatch collate(int[] rows, NDManager manager) {
         List<TokenizedExample> ex = new ArrayList<>(rows.length);
         List<MlmMasker.Masked> mk = new ArrayList<>(rows.length);

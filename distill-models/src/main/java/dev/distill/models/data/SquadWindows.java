@@ -36,9 +36,16 @@ public final class SquadWindows {
     private SquadWindows() {}
 
     /**
+     * Cuts a question and its context into overlapping windows of {@code [CLS] question [SEP]
+     * context-part [SEP]}, BERT's SQuAD preprocessing; the span label of a window without the
+     * answer points at [CLS].
+     *
+     * @param tokenizer the model's tokenizer
+     * @param q the question, its context and answers
      * @param maxLength total tokens per window, special tokens included
      * @param stride tokens between the starts of consecutive windows (128 in BERT with 384-token windows)
      * @param maxQuestionTokens questions are cut to this many tokens (64 in BERT)
+     * @return the windows, in context order
      */
     public static List<Window> windows(TextTokenizer tokenizer, SquadReader.Question q, int maxLength, int stride,
             int maxQuestionTokens) {

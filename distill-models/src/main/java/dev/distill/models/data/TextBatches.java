@@ -35,6 +35,7 @@ public final class TextBatches {
      * @param tokenizer tokenises and pads them; its maximum length truncates
      * @param batchSize texts per batch, at least 1
      * @param seed the shuffling seed
+     * @return the batch source
      * @throws IllegalArgumentException when the list is empty, a text is null or blank, or the
      *     batch size is not positive
      */
@@ -62,6 +63,11 @@ public final class TextBatches {
      * Batches of the non-blank lines of a UTF-8 text file, one text per line (blank lines are
      * passed over).
      *
+     * @param file the text file
+     * @param tokenizer tokenises and pads the texts; its maximum length truncates
+     * @param batchSize texts per batch, at least 1
+     * @param seed the shuffling seed
+     * @return the batch source
      * @throws dev.distill.core.data.DataException naming the file and line when a line is not
      *     UTF-8
      * @throws IllegalArgumentException when the file does not exist or holds no text, or the

@@ -25,9 +25,13 @@ public final class TextPipeline {
     private final List<String> classes;
 
     /**
+     * A pipeline from text examples to tokenised examples.
+     *
+     * @param tokenizer the model's tokenizer
      * @param labelKind how labels are read: CLASS looks the label up in {@code classes}; SCORE
      *     parses a number; NONE ignores labels
      * @param classes the class names in id order (CLASS only)
+     * @throws IllegalArgumentException for SPAN labels, or CLASS labels without classes
      */
     public TextPipeline(TextTokenizer tokenizer, LabelKind labelKind, List<String> classes) {
         this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
@@ -41,16 +45,27 @@ public final class TextPipeline {
         this.classes = classes == null ? List.of() : List.copyOf(classes);
     }
 
-    /** Unlabelled text (for masked-LM distillation or embedding distillation). */
+    /**
+     * Unlabelled text (for masked-LM distillation or embedding distillation).
+     *
+     * @param tokenizer the model's tokenizer
+     * @return a pipeline that ignores labels
+     */
     public static TextPipeline unlabelled(TextTokenizer tokenizer) {
         return new TextPipeline(tokenizer, LabelKind.NONE, null);
     }
 
+    /** {@return how labels are read} */
     public LabelKind labelKind() {
         return labelKind;
     }
 
-    /** Tokenises one example; a bad label is a {@link DataException} naming its origin. */
+    /**
+     * Tokenises one example; a bad label is a {@link DataException} naming its origin.
+     *
+     * @param ex the example
+     * @return the tokenised example, truncated to the tokenizer's maximum length
+     */
     public TokenizedExample tokenize(TextExample ex) {
         Encoding e = ex.isPair() ? tokenizer.encodePair(ex.text(), ex.pair()) : tokenizer.encode(ex.text());
         return fromEncoding(e, label(ex));
@@ -60,6 +75,9 @@ public final class TextPipeline {
      * Tokenises every record of a stream (closing it). Under the stream's SKIP policy, records with
      * bad labels are skipped and counted in {@code stream.skipped()} via the returned list's size
      * difference; under FAIL they throw.
+     *
+     * @param stream the examples; closed at the end
+     * @return the tokenised examples, in stream order
      */
     public List<TokenizedExample> tokenizeAll(RecordStream<TextExample> stream) {
         List<TokenizedExample> out = new ArrayList<>();

@@ -10,7 +10,13 @@ public final class Activations {
 
     private Activations() {}
 
-    /** Applies {@code act} to {@code x}; the result belongs to x's manager. */
+    /**
+     * Applies {@code act} to {@code x}; the result belongs to x's manager.
+     *
+     * @param x any shape, floating point
+     * @param act the activation
+     * @return an array of the shape and dtype of {@code x}, in its autograd graph
+     */
     public static NDArray apply(NDArray x, EncoderConfig.HiddenAct act) {
         switch (act) {
             case GELU:

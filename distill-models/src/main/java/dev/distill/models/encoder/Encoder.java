@@ -134,7 +134,12 @@ public final class Encoder extends AbstractBlock {
         }
     }
 
-    /** A bare encoder with [CLS] pooling. */
+    /**
+     * A bare encoder with [CLS] pooling.
+     *
+     * @param config shape and hyper-parameters; not null
+     * @return a new encoder whose parameters are not yet initialised
+     */
     public static Encoder of(EncoderConfig config) {
         return new Encoder(config, Pooling.CLS, null);
     }
@@ -145,34 +150,53 @@ public final class Encoder extends AbstractBlock {
         return p;
     }
 
+    /** {@return the shape and hyper-parameters} */
     public EncoderConfig config() {
         return config;
     }
 
+    /** {@return how the pooled sentence embedding (B, H) is computed} */
     public Pooling pooling() {
         return pooling;
     }
 
+    /** {@return the task head, or empty for a bare encoder} */
     public Optional<Head> head() {
         return Optional.ofNullable(head);
     }
 
-    /** The sizes losses need. */
+    /**
+     * The sizes losses need.
+     *
+     * @return the configuration's {@link EncoderConfig#dims()}
+     */
     public ModelDims dims() {
         return config.dims();
     }
 
-    /** Every parameter by its Hugging Face name, embeddings first, then layers, then the head. */
+    /**
+     * Every parameter by its Hugging Face name, embeddings first, then layers, then the head.
+     *
+     * @return an unmodifiable view, in that order
+     */
     public Map<String, Parameter> namedParameters() {
         return Collections.unmodifiableMap(named);
     }
 
-    /** The word-embedding matrix (V, H), which the masked-LM decoder is tied to. */
+    /**
+     * The word-embedding matrix (V, H), which the masked-LM decoder is tied to.
+     *
+     * @return the parameter {@code embeddings.word_embeddings.weight}
+     */
     public Parameter wordEmbeddings() {
         return wordEmbeddings;
     }
 
-    /** Number of scalar parameters, the head included (a tied decoder counts once). */
+    /**
+     * Number of scalar parameters, the head included (a tied decoder counts once).
+     *
+     * @return the count, from the shapes (no weights are read)
+     */
     public long parameterCount() {
         long n = 0;
         for (Parameter p : named.values()) {
@@ -181,7 +205,11 @@ public final class Encoder extends AbstractBlock {
         return n;
     }
 
-    /** Bytes the parameters take in their data type ({@link #dataType()}). */
+    /**
+     * Bytes the parameters take in their data type ({@link #dataType()}).
+     *
+     * @return parameters × bytes per value
+     */
     public long sizeInBytes() {
         return parameterCount() * dataType().getNumOfBytes();
     }
@@ -189,6 +217,8 @@ public final class Encoder extends AbstractBlock {
     /**
      * The floating-point type of the weights, which {@link #forward} computes in: float32 unless
      * this encoder came from {@link #toType}; float32 before the weights are initialised.
+     *
+     * @return {@code FLOAT32} or {@code FLOAT16}
      */
     public DataType dataType() {
         return wordEmbeddings.isInitialized() ? wordEmbeddings.getArray().getDataType() : DataType.FLOAT32;
@@ -207,6 +237,7 @@ public final class Encoder extends AbstractBlock {
      *
      * @param dataType {@code FLOAT32} (a plain copy) or {@code FLOAT16}
      * @param manager owner of the copied weights; its device is where they are put
+     * @return a new encoder with its own storage
      * @throws IllegalArgumentException for any other type, bfloat16 included
      * @throws IllegalStateException if a parameter is not initialised
      */
@@ -261,6 +292,9 @@ public final class Encoder extends AbstractBlock {
      * Fills every parameter as BERT initialises it: weights and embeddings from N(0, 0.02²),
      * LayerNorm gains 1, biases 0. The numbers come from a Java generator seeded with
      * {@code seed}, so they are the same on every device and engine.
+     *
+     * @param manager owner of the weights, on the device they are created on
+     * @param seed the generator's seed
      */
     public void initializeWeights(NDManager manager, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
@@ -303,7 +337,12 @@ public final class Encoder extends AbstractBlock {
         }
     }
 
-    /** What {@link #loadState} did not use or did not find. */
+    /**
+     * What {@link #loadState} did not use or did not find.
+     *
+     * @param missing parameter names that had no tensor (kept as they were)
+     * @param unexpected tensor names that match no parameter (ignored)
+     */
     public record LoadReport(List<String> missing, List<String> unexpected) {}
 
     /**
@@ -393,7 +432,12 @@ public final class Encoder extends AbstractBlock {
                 || name.equals("cls.predictions.decoder.bias");
     }
 
-    /** Every parameter copied to the heap, by Hugging Face name. */
+    /**
+     * Every parameter copied to the heap, by Hugging Face name.
+     *
+     * @return a new ordered map from name to a heap copy, in each weight's dtype
+     * @throws ai.djl.nn.UninitializedParameterException if a parameter is not initialised
+     */
     public Map<String, TensorData> stateDict() {
         Map<String, TensorData> out = new LinkedHashMap<>();
         for (Map.Entry<String, Parameter> e : named.entrySet()) {
@@ -402,7 +446,12 @@ public final class Encoder extends AbstractBlock {
         return out;
     }
 
-    /** Turns gradient tracking of every parameter on (a trainable student) or off (a teacher). */
+    /**
+     * Turns gradient tracking of every parameter on (a trainable student) or off (a teacher).
+     *
+     * @param trainable true to track gradients
+     * @throws ai.djl.nn.UninitializedParameterException if a parameter is not initialised
+     */
     public void setTrainable(boolean trainable) {
         for (Parameter p : named.values()) {
             p.getArray().setRequiresGradient(trainable);
@@ -445,7 +494,7 @@ public final class Encoder extends AbstractBlock {
 
     /**
      * Runs the Transformer layers (and the head, if any) on given hidden states instead of the
-     * embedding output: the encoder as a block H → H, for block-level distillation (seed 004),
+     * embedding output: the encoder as a block H → H, for block-level distillation (the {@code ./distill block} example),
      * where the inputs are random or recorded activations rather than token ids. Hugging Face's
      * {@code inputs_embeds} still adds position and type embeddings; this bypasses the whole
      * embedding layer.
@@ -527,6 +576,11 @@ public final class Encoder extends AbstractBlock {
     /**
      * Sentence embedding from a (B, T, H) hidden state: the [CLS] vector, or the mean over real
      * tokens (padding excluded through the mask); in the hidden state's type.
+     *
+     * @param hidden (B, T, H) hidden states, usually the last
+     * @param mask (B, T), 1 for real tokens and 0 for padding
+     * @param pooling {@link Pooling#CLS} (position 0) or mean over real tokens
+     * @return (B, H); a row with no real token gives zeros under mean pooling
      */
     public static NDArray pool(NDArray hidden, NDArray mask, Pooling pooling) {
         if (pooling == Pooling.CLS) {

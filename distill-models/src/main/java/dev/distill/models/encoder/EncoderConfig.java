@@ -1,3 +1,4 @@
+// Over 400 lines only because of its Javadoc: 293 lines of code once comments and blank lines are left out.
 package dev.distill.models.encoder;
 
 import dev.distill.core.ModelDims;
@@ -30,12 +31,24 @@ public final class EncoderConfig {
             this.hfName = hfName;
         }
 
-        /** The name written to {@code config.json}. */
+        /**
+         * The name written to {@code config.json}.
+         *
+         * @return e.g. {@code gelu}, {@code gelu_new}, {@code relu}
+         */
         public String hfName() {
             return hfName;
         }
 
-        /** Parses a Hugging Face {@code hidden_act} value. */
+        /**
+         * Parses a Hugging Face {@code hidden_act} value.
+         *
+         * @param name the value, case-insensitive: gelu; gelu_new, gelu_pytorch_tanh or gelu_fast (all the
+         *        tanh approximation); relu
+         * @return the activation
+         * @throws IllegalArgumentException for any other name
+         * @throws NullPointerException if {@code name} is null
+         */
         public static HiddenAct fromHfName(String name) {
             switch (name.toLowerCase(Locale.ROOT)) {
                 case "gelu":
@@ -83,12 +96,16 @@ public final class EncoderConfig {
         padTokenId = b.padTokenId;
     }
 
-    /** A builder with BERT-base defaults (12 × 768, 12 heads, FFN 3072, vocab 30522). */
+    /**
+     * A builder with BERT-base defaults (12 × 768, 12 heads, FFN 3072, vocab 30522).
+     *
+     * @return a new builder; {@link Builder#build()} validates
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** BERT-base: 12 layers, hidden 768, 12 heads, FFN 3072 (110M parameters). */
+    /** {@return BERT-base: 12 layers, hidden 768, 12 heads, FFN 3072 (110M parameters)} */
     public static EncoderConfig bertBase() {
         return builder().build();
     }
@@ -96,25 +113,36 @@ public final class EncoderConfig {
     /**
      * TinyBERT-4 (Jiao et al. 2020, "TinyBERT", table 1): 4 layers, hidden 312, 12 heads of
      * size 26, FFN 1200, BERT's vocabulary (14.5M parameters).
+     *
+     * @return the configuration
      */
     public static EncoderConfig tinyBert4() {
         return builder().setNumLayers(4).setHiddenSize(312).setNumHeads(12).setIntermediateSize(1200).build();
     }
 
     /**
-     * TinyBERT-6: 6 layers, hidden 768, 12 heads, FFN 3072 (same width as BERT-base, half the
-     * depth).
+     * {@return TinyBERT-6: 6 layers, hidden 768, 12 heads, FFN 3072 (same width as BERT-base, half
+     * the depth)}
      */
     public static EncoderConfig tinyBert6() {
         return builder().setNumLayers(6).build();
     }
 
-    /** The teacher's configuration with half its layers (rounded up), DistilBERT's recipe. */
+    /**
+     * The teacher's configuration with half its layers (rounded up), DistilBERT's recipe.
+     *
+     * @param teacher the teacher's configuration
+     * @return a copy of it with ⌈N / 2⌉ layers
+     */
     public static EncoderConfig halfDepthOf(EncoderConfig teacher) {
         return teacher.toBuilder().setNumLayers((teacher.numLayers + 1) / 2).build();
     }
 
-    /** A builder holding this configuration, to derive a variant. */
+    /**
+     * A builder holding this configuration, to derive a variant.
+     *
+     * @return a new builder with every value of this configuration
+     */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.vocabSize = vocabSize;
@@ -133,75 +161,103 @@ public final class EncoderConfig {
         return b;
     }
 
+    /** {@return V, the vocabulary size (rows of the word-embedding matrix)} */
     public int vocabSize() {
         return vocabSize;
     }
 
+    /** {@return H, the hidden width} */
     public int hiddenSize() {
         return hiddenSize;
     }
 
+    /** {@return L, the number of Transformer layers} */
     public int numLayers() {
         return numLayers;
     }
 
+    /** {@return A, the number of attention heads per layer} */
     public int numHeads() {
         return numHeads;
     }
 
-    /** Width of one attention head. */
+    /**
+     * Width of one attention head.
+     *
+     * @return d, by default H / A
+     */
     public int headSize() {
         return headSize;
     }
 
-    /** Width of all heads together, {@code numHeads · headSize}: the Q, K and V output width. */
+    /** {@return width of all heads together, {@code numHeads · headSize}: the Q, K and V output width} */
     public int allHeadSize() {
         return numHeads * headSize;
     }
 
-    /** Whether the head layout is the standard one Hugging Face BertModel can load. */
+    /**
+     * Whether the head layout is the standard one Hugging Face BertModel can load.
+     *
+     * @return true when A·d = H
+     */
     public boolean hasStandardHeadSize() {
         return allHeadSize() == hiddenSize;
     }
 
+    /** {@return the feed-forward inner width (BERT-base: 3072)} */
     public int intermediateSize() {
         return intermediateSize;
     }
 
+    /** {@return the number of learned position embeddings, the longest sequence T the encoder takes} */
     public int maxPositions() {
         return maxPositions;
     }
 
+    /** {@return the number of token types (segments), 2 for BERT} */
     public int typeVocabSize() {
         return typeVocabSize;
     }
 
+    /** {@return ε of every LayerNorm} */
     public float layerNormEps() {
         return layerNormEps;
     }
 
+    /** {@return the dropout rate on the embeddings, attention output and FFN output, in [0, 1)} */
     public float hiddenDropout() {
         return hiddenDropout;
     }
 
+    /** {@return the dropout rate on the attention probabilities, in [0, 1)} */
     public float attentionDropout() {
         return attentionDropout;
     }
 
+    /** {@return the feed-forward activation} */
     public HiddenAct hiddenAct() {
         return hiddenAct;
     }
 
+    /** {@return the id of the padding token, in [0, V)} */
     public int padTokenId() {
         return padTokenId;
     }
 
-    /** The sizes losses need. */
+    /**
+     * The sizes losses need.
+     *
+     * @return layers, hidden width, heads, head size and vocabulary size
+     */
     public ModelDims dims() {
         return new ModelDims(numLayers, hiddenSize, numHeads, headSize, vocabSize);
     }
 
-    /** Number of parameters of the encoder alone (embeddings and layers, no pooler or head). */
+    /**
+     * Number of parameters of the encoder alone (embeddings and layers, no pooler or head).
+     *
+     * @return the count, computed from the sizes (no weights are needed)
+     */
     public long parameterCount() {
         long h = hiddenSize;
         long a = allHeadSize();
@@ -264,82 +320,169 @@ public final class EncoderConfig {
 
         private Builder() {}
 
+        /**
+         * Sets V, the vocabulary size (default 30522); must be &gt; 0.
+         *
+         * @param vocabSize V
+         * @return this builder
+         */
         public Builder setVocabSize(int vocabSize) {
             this.vocabSize = vocabSize;
             return this;
         }
 
+        /**
+         * Sets H, the hidden width (default 768); must be &gt; 0.
+         *
+         * @param hiddenSize H
+         * @return this builder
+         */
         public Builder setHiddenSize(int hiddenSize) {
             this.hiddenSize = hiddenSize;
             return this;
         }
 
+        /**
+         * Sets L, the number of Transformer layers (default 12); must be &gt; 0.
+         *
+         * @param numLayers L
+         * @return this builder
+         */
         public Builder setNumLayers(int numLayers) {
             this.numLayers = numLayers;
             return this;
         }
 
+        /**
+         * Sets A, the heads per layer (default 12); must be &gt; 0 and divide H unless a head size is set.
+         *
+         * @param numHeads A
+         * @return this builder
+         */
         public Builder setNumHeads(int numHeads) {
             this.numHeads = numHeads;
             return this;
         }
 
-        /** Width of one head; leave unset (0) for {@code hiddenSize / numHeads}. */
+        /**
+         * Width of one head; leave unset (0) for {@code hiddenSize / numHeads}.
+         *
+         * @param headSize d &gt; 0, or 0 for H / A
+         * @return this builder
+         */
         public Builder optHeadSize(int headSize) {
             this.headSize = headSize;
             return this;
         }
 
+        /**
+         * Sets the feed-forward inner width (default 3072); must be &gt; 0.
+         *
+         * @param intermediateSize the width
+         * @return this builder
+         */
         public Builder setIntermediateSize(int intermediateSize) {
             this.intermediateSize = intermediateSize;
             return this;
         }
 
+        /**
+         * Sets the number of position embeddings (default 512); must be &gt; 0.
+         *
+         * @param maxPositions the longest sequence
+         * @return this builder
+         */
         public Builder optMaxPositions(int maxPositions) {
             this.maxPositions = maxPositions;
             return this;
         }
 
+        /**
+         * Sets the number of token types (default 2); must be &gt; 0.
+         *
+         * @param typeVocabSize the number of types
+         * @return this builder
+         */
         public Builder optTypeVocabSize(int typeVocabSize) {
             this.typeVocabSize = typeVocabSize;
             return this;
         }
 
+        /**
+         * Sets ε of every LayerNorm (default 1e-12); must be positive and finite.
+         *
+         * @param layerNormEps ε
+         * @return this builder
+         */
         public Builder optLayerNormEps(float layerNormEps) {
             this.layerNormEps = layerNormEps;
             return this;
         }
 
-        /** Dropout on embeddings, attention output and FFN output. */
+        /**
+         * Dropout on embeddings, attention output and FFN output.
+         *
+         * @param hiddenDropout the rate, in [0, 1) (default 0.1)
+         * @return this builder
+         */
         public Builder optHiddenDropout(float hiddenDropout) {
             this.hiddenDropout = hiddenDropout;
             return this;
         }
 
-        /** Dropout on attention probabilities. */
+        /**
+         * Dropout on attention probabilities.
+         *
+         * @param attentionDropout the rate, in [0, 1) (default 0.1)
+         * @return this builder
+         */
         public Builder optAttentionDropout(float attentionDropout) {
             this.attentionDropout = attentionDropout;
             return this;
         }
 
-        /** Both dropout rates at once. */
+        /**
+         * Both dropout rates at once.
+         *
+         * @param rate the rate, in [0, 1)
+         * @return this builder
+         */
         public Builder optDropout(float rate) {
             this.hiddenDropout = rate;
             this.attentionDropout = rate;
             return this;
         }
 
+        /**
+         * Sets the feed-forward activation (default exact GELU).
+         *
+         * @param hiddenAct the activation; not null
+         * @return this builder
+         */
         public Builder optHiddenAct(HiddenAct hiddenAct) {
             this.hiddenAct = Objects.requireNonNull(hiddenAct, "hiddenAct");
             return this;
         }
 
+        /**
+         * Sets the padding token id (default 0); must lie in [0, V).
+         *
+         * @param padTokenId the id
+         * @return this builder
+         */
         public Builder optPadTokenId(int padTokenId) {
             this.padTokenId = padTokenId;
             return this;
         }
 
-        /** Validates and builds; every error names the value, the rule and the fix. */
+        /**
+         * Validates and builds; every error names the value, the rule and the fix.
+         *
+         * @return the configuration
+         * @throws IllegalArgumentException if a size is not positive, A does not divide H without an explicit
+         *         head size, ε is not positive and finite, a dropout rate is outside [0, 1) or the padding id
+         *         is outside [0, V)
+         */
         public EncoderConfig build() {
             positive("vocabSize", vocabSize);
             positive("hiddenSize", hiddenSize);

@@ -21,6 +21,11 @@ public final class Params {
     /**
      * Creates a parameter whose name is its Hugging Face name; the initial fill is carried as the
      * parameter type (WEIGHT → normal, GAMMA → ones, BIAS/BETA → zeros).
+     *
+     * @param hfName the Hugging Face name, e.g. {@code encoder.layer.0.output.dense.bias}
+     * @param init how it is filled before weights are loaded
+     * @param shape its shape
+     * @return a new, uninitialised parameter
      */
     public static Parameter create(String hfName, Init init, long... shape) {
         Parameter.Type type;
@@ -37,7 +42,12 @@ public final class Params {
         return Parameter.builder().setName(hfName).setType(type).optShape(new Shape(shape)).build();
     }
 
-    /** The initial fill of a parameter created by {@link #create}. */
+    /**
+     * The initial fill of a parameter created by {@link #create}.
+     *
+     * @param p a parameter made by {@link #create}
+     * @return the fill it was created with
+     */
     public static Init initOf(Parameter p) {
         switch (p.getType()) {
             case WEIGHT:

@@ -9,7 +9,13 @@ public enum Pooling {
     /** The mean over real (non-padding) tokens (Sentence-Transformers' MiniLM models). */
     MEAN;
 
-    /** Parses {@code cls} or {@code mean}, case-insensitively. */
+    /**
+     * Parses {@code cls} or {@code mean}, case-insensitively.
+     *
+     * @param name {@code cls} or {@code mean}, surrounding spaces ignored
+     * @return the pooling
+     * @throws IllegalArgumentException for any other name
+     */
     public static Pooling parse(String name) {
         try {
             return valueOf(name.trim().toUpperCase(Locale.ROOT));

@@ -21,7 +21,16 @@ public final class Students {
 
     private Students() {}
 
-    /** A randomly initialised student (BERT's N(0, 0.02²) initialisation, seeded). */
+    /**
+     * A randomly initialised student (BERT's N(0, 0.02²) initialisation, seeded).
+     *
+     * @param config the student's shape
+     * @param pooling how its sentence embedding is computed
+     * @param head a task head, or null
+     * @param manager the owner of its weights (and their device)
+     * @param seed the initialisation seed
+     * @return the student, weights initialised
+     */
     public static Encoder fromConfig(EncoderConfig config, Pooling pooling, Head head, NDManager manager, long seed) {
         Encoder e = new Encoder(config, pooling, head);
         e.initializeWeights(manager, seed);
@@ -34,8 +43,13 @@ public final class Students {
      * copied from the teacher when the teacher has the same head (same parameter names and
      * shapes), else initialised randomly.
      *
+     * @param teacher the teacher, weights initialised
      * @param layers strictly increasing teacher layer indices in [0, teacher layers)
      * @param head the student's head, or {@code null}
+     * @param manager the owner of the student's weights (and their device)
+     * @param seed the seed of what is initialised randomly (a head the teacher lacks)
+     * @return the student
+     * @throws IllegalArgumentException if the list is empty, not strictly increasing or out of range
      */
     public static Encoder fromTeacherLayers(Encoder teacher, int[] layers, Head head, NDManager manager, long seed) {
         EncoderConfig tc = teacher.config();
@@ -76,12 +90,26 @@ public final class Students {
         return student;
     }
 
-    /** Layers 0, 2, 4, … of the teacher: half its depth (rounded up), DistilBERT's initialisation. */
+    /**
+     * Layers 0, 2, 4, … of the teacher: half its depth (rounded up), DistilBERT's initialisation.
+     *
+     * @param teacher the teacher, weights initialised
+     * @param head the student's head, or {@code null}
+     * @param manager the owner of the student's weights
+     * @param seed the seed of what is initialised randomly
+     * @return the student, ⌈N / 2⌉ layers
+     */
     public static Encoder everyOtherLayer(Encoder teacher, Head head, NDManager manager, long seed) {
         return fromTeacherLayers(teacher, everyOtherLayerSources(teacher.config().numLayers()), head, manager, seed);
     }
 
-    /** The teacher layers {@link #everyOtherLayer} copies: 0, 2, 4, … below {@code teacherLayers}. */
+    /**
+     * The teacher layers {@link #everyOtherLayer} copies: 0, 2, 4, … below {@code teacherLayers}.
+     *
+     * @param teacherLayers N &gt; 0
+     * @return ⌈N / 2⌉ 0-based layer indices
+     * @throws IllegalArgumentException if N is not positive
+     */
     public static int[] everyOtherLayerSources(int teacherLayers) {
         if (teacherLayers <= 0) {
             throw new IllegalArgumentException("teacherLayers (" + teacherLayers + ") must be positive");
@@ -104,7 +132,13 @@ public final class Students {
         return -1;
     }
 
-    /** Parses a comma-separated layer list such as {@code 0,2,4,6,8,10}. */
+    /**
+     * Parses a comma-separated layer list such as {@code 0,2,4,6,8,10}.
+     *
+     * @param spec integers separated by commas, spaces allowed
+     * @return the integers, in order (not checked against a teacher)
+     * @throws IllegalArgumentException if an entry is not an integer
+     */
     public static int[] parseLayers(String spec) {
         try {
             return Arrays.stream(spec.split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();

@@ -26,9 +26,12 @@ public final class ClassificationHead extends Head {
     private final Parameter classifierBias;
 
     /**
+     * @param config the encoder's configuration (the hidden width H and the dropout rate)
      * @param labels class names in id order (their count is the number of classes), or a
      *     single name for regression
      * @param regression whether this is a regression head (then exactly one output)
+     * @throws IllegalArgumentException if there is no label, a regression head has more than one,
+     *     or a classification head fewer than two
      */
     public ClassificationHead(EncoderConfig config, List<String> labels, boolean regression) {
         if (labels.isEmpty()) {
@@ -53,7 +56,12 @@ public final class ClassificationHead extends Head {
         classifierBias = Params.create("classifier.bias", Params.Init.ZEROS, numLabels);
     }
 
-    /** A regression head (one output). */
+    /**
+     * A regression head (one output).
+     *
+     * @param config the encoder's configuration
+     * @return a head with one output named {@code score}
+     */
     public static ClassificationHead regression(EncoderConfig config) {
         return new ClassificationHead(config, List.of("score"), true);
     }
@@ -78,11 +86,16 @@ public final class ClassificationHead extends Head {
         return new ClassificationHead(config, labels, regression);
     }
 
+    /** {@return true for a regression head (one output, mean-squared-error loss)} */
     public boolean isRegression() {
         return regression;
     }
 
-    /** Class names in id order. */
+    /**
+     * Class names in id order.
+     *
+     * @return an immutable list, one name per output
+     */
     public List<String> labels() {
         return labels;
     }

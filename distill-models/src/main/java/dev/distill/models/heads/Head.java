@@ -12,23 +12,46 @@ import java.util.List;
  */
 public abstract class Head {
 
-    /** What a head reads. */
+    /**
+     * What a head reads.
+     *
+     * @param lastHidden the encoder's last hidden state (B, T, H)
+     * @param attentionMask (B, T), 1 for real tokens and 0 for padding
+     * @param wordEmbeddings the word-embedding matrix (V, H), for heads tied to it (masked LM)
+     * @param config the encoder's configuration
+     */
     public record Input(NDArray lastHidden, NDArray attentionMask, NDArray wordEmbeddings,
             EncoderConfig config) {}
 
-    /** The Hugging Face architecture this head corresponds to, e.g. {@code BertForMaskedLM}. */
+    /**
+     * The Hugging Face architecture this head corresponds to, e.g. {@code BertForMaskedLM}.
+     *
+     * @return the class name written to {@code config.json}'s {@code architectures}
+     */
     public abstract String architecture();
 
-    /** The head's parameters, created for one configuration, named as Hugging Face names them. */
+    /**
+     * The head's parameters, created for one configuration, named as Hugging Face names them.
+     *
+     * @return the parameters, in a fixed order
+     */
     public abstract List<Parameter> parameters();
 
     /**
      * Computes the head's logits; shapes are listed in
      * {@link dev.distill.core.ModelOutputs#logits()}.
+     *
+     * @param in the encoder's outputs the head reads
+     * @param training whether dropout is active
+     * @return the logits, in the activations' dtype and graph
      */
     public abstract NDArray forward(Input in, boolean training);
 
-    /** Number of outputs per example or position (classes, vocabulary size, 2 for spans). */
+    /**
+     * Number of outputs per example or position (classes, vocabulary size, 2 for spans).
+     *
+     * @return C, V or 2
+     */
     public abstract int numOutputs();
 
     /**
@@ -36,6 +59,7 @@ public abstract class Head {
      * what {@link dev.distill.models.encoder.Encoder#toType} fills with converted weights. The
      * heads of this package implement it; a head written elsewhere must override it to be copied.
      *
+     * @return a new head with uninitialised parameters
      * @throws UnsupportedOperationException if this head does not implement it
      */
     public Head emptyCopy() {

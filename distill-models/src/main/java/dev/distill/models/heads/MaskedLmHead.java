@@ -23,6 +23,12 @@ public final class MaskedLmHead extends Head {
     private final Parameter lnBias;
     private final Parameter decoderBias;
 
+    /**
+     * BERT's masked-LM head for an encoder of this configuration, its decoder tied to the word
+     * embeddings.
+     *
+     * @param config the encoder's configuration (H, V, activation, ε)
+     */
     public MaskedLmHead(EncoderConfig config) {
         this.config = config;
         int h = config.hiddenSize();
@@ -61,6 +67,10 @@ public final class MaskedLmHead extends Head {
     /**
      * The logits for any rows of hidden states, e.g. only the masked positions (N, H) → (N, V),
      * which saves computing the vocabulary projection for every token.
+     *
+     * @param hidden (…, H) hidden states, e.g. (N, H) at the masked positions
+     * @param wordEmbeddings the encoder's (V, H) word-embedding matrix
+     * @return (…, V) logits, in the graph
      */
     public NDArray logits(NDArray hidden, NDArray wordEmbeddings) {
         NDArray t = Linear.linear(hidden, denseWeight.getArray(), denseBias.getArray()).singletonOrThrow();

@@ -1,3 +1,4 @@
+// Over 400 lines only because of its Javadoc: 279 lines of code once comments and blank lines are left out.
 package dev.distill.models.heads;
 
 import ai.djl.engine.Engine;
@@ -62,6 +63,8 @@ public final class MlmHeadFitter {
     public static final String TEACHER = "teacher";
 
     /**
+     * How a head is fitted.
+     *
      * @param steps optimiser steps
      * @param rows masked positions per step
      * @param learningRate peak rate
@@ -69,6 +72,16 @@ public final class MlmHeadFitter {
      * @param seed row sampling
      */
     public record Settings(int steps, int rows, float learningRate, float weightDecay, long seed) {
+        /**
+         * Checks the settings.
+         *
+         * @param steps optimiser steps, &ge; 1
+         * @param rows masked positions per step, &ge; 1
+         * @param learningRate peak rate, &gt; 0
+         * @param weightDecay AdamW decay, &ge; 0
+         * @param seed row sampling
+         * @throws IllegalArgumentException if a setting is out of range
+         */
         public Settings {
             if (steps < 1 || rows < 1 || !(learningRate > 0) || !(weightDecay >= 0)) {
                 throw new IllegalArgumentException("head fitting needs steps ≥ 1 (got " + steps + "), rows ≥ 1 (got "
@@ -77,20 +90,33 @@ public final class MlmHeadFitter {
             }
         }
 
-        /** The settings as one provenance string, e.g. {@code steps=300,rows=256,lr=0.003,wd=0.01,seed=42}. */
+        /**
+         * {@return the settings as one provenance string, e.g. {@code steps=300,rows=256,lr=0.003,wd=0.01,seed=42}}
+         */
         public String describe() {
             return String.format(Locale.ROOT, "steps=%d,rows=%d,lr=%s,wd=%s,seed=%d", steps, rows, learningRate,
                     weightDecay, seed);
         }
     }
 
-    /** The teacher's last hidden states at masked positions (n, H) and their labels (n, on the host). */
+    /**
+     * The teacher's last hidden states at masked positions and their labels.
+     *
+     * @param hidden (n, H) hidden states
+     * @param labels the n true token ids, on the host
+     */
     public record Features(NDArray hidden, long[] labels) {
+        /** {@return n, the number of rows} */
         public long size() {
             return labels.length;
         }
 
-        /** The rows whose label passes {@code keep} (e.g. content words only), on the same manager. */
+        /**
+         * The rows whose label passes {@code keep} (e.g. content words only), on the same manager.
+         *
+         * @param keep which token ids to keep
+         * @return new features holding the kept rows, in order
+         */
         public Features where(java.util.function.LongPredicate keep) {
             long[] rows = java.util.stream.IntStream.range(0, labels.length).filter(i -> keep.test(labels[i]))
                     .mapToLong(i -> i).toArray();
@@ -108,6 +134,11 @@ public final class MlmHeadFitter {
     /**
      * How well a head predicts masked tokens: the fraction of positions whose true token is its
      * most probable one (top-1) and among its {@code k} most probable (top-k).
+     *
+     * @param top1 top-1 accuracy, in [0, 1]
+     * @param topK top-k accuracy, in [0, 1]
+     * @param k k
+     * @param tokens masked positions scored
      */
     public record Quality(double top1, double topK, int k, long tokens) {
         @Override
@@ -120,13 +151,23 @@ public final class MlmHeadFitter {
     /**
      * A head and where it came from.
      *
+     * @param head the head
      * @param reused read from {@code file} (fitted earlier from the same inputs) rather than fitted now
+     * @param file where it is saved
      */
     public record Obtained(MaskedLmHead head, boolean reused, Path file) {}
 
     private MlmHeadFitter() {}
 
-    /** The provenance a head is saved with: teacher fingerprint, hash of the fit data, settings. */
+    /**
+     * The provenance a head is saved with: teacher fingerprint, hash of the fit data, settings.
+     *
+     * @param teacherFingerprint the teacher's fingerprint
+     * @param dataHash a hash of the data the head is fitted on
+     * @param settings the fitting settings
+     * @return a new ordered map with the keys {@value #TEACHER}, {@code data} and {@code settings}
+     * @throws NullPointerException if a fingerprint or hash is null
+     */
     public static Map<String, String> provenance(String teacherFingerprint, String dataHash, Settings settings) {
         Map<String, String> p = new LinkedHashMap<>();
         p.put(TEACHER, Objects.requireNonNull(teacherFingerprint, "teacherFingerprint"));
@@ -138,6 +179,12 @@ public final class MlmHeadFitter {
     /**
      * Runs the frozen encoder over {@code data} (batches with masked-LM labels) and keeps the
      * rows of the labelled positions, on {@code manager}.
+     *
+     * @param encoder the frozen encoder
+     * @param data batches with masked-LM labels
+     * @param manager the owner of the returned hidden states
+     * @return n rows, n the labelled positions of all batches
+     * @throws IllegalArgumentException if a batch has no labels or no position is labelled
      */
     public static Features features(Encoder encoder, EvalData data, NDManager manager) {
         List<NDArray> rows = new ArrayList<>();
@@ -171,8 +218,12 @@ public final class MlmHeadFitter {
      * Trains a head on {@code features}.
      *
      * @param encoder the frozen encoder (its word embeddings are the tied decoder)
+     * @param features the training rows
+     * @param s the settings
      * @param manager where the head's parameters are created
+     * @param logEvery steps between log lines (the loss is read from the device only then)
      * @param log receives one line every {@code logEvery} steps
+     * @return the fitted head, its parameters frozen
      */
     public static MaskedLmHead fit(Encoder encoder, Features features, Settings s, NDManager manager, int logEvery,
             Consumer<String> log) {
@@ -245,9 +296,17 @@ public final class MlmHeadFitter {
      * features of {@code data} are computed, a head fitted with {@code settings} and saved there
      * (atomically) for the next run.
      *
+     * @param encoder the frozen encoder
      * @param provenance from {@link #provenance}; its settings entry should describe {@code settings}
+     * @param data batches with masked-LM labels, read only when a head must be fitted
+     * @param settings the fitting settings
+     * @param dir the directory of {@value #FILE}
      * @param manager where the head's parameters are created; the features live in a sub-manager
      *     closed after the fit
+     * @param logEvery steps between log lines
+     * @param log receives progress lines
+     * @return the head, and whether it was reused
+     * @throws IOException if the saved head cannot be read or the new one written
      */
     public static Obtained fitOrLoad(Encoder encoder, Map<String, String> provenance, EvalData data,
             Settings settings, Path dir, NDManager manager, int logEvery, Consumer<String> log) throws IOException {
@@ -265,7 +324,14 @@ public final class MlmHeadFitter {
         return new Obtained(head, false, dir.resolve(FILE));
     }
 
-    /** Saves a fitted head with what it was fitted from (so a later run can check it fits). */
+    /**
+     * Saves a fitted head with what it was fitted from (so a later run can check it fits).
+     *
+     * @param head the head
+     * @param dir the directory, created if missing
+     * @param provenance stored as the file's metadata
+     * @throws IOException if the file cannot be written
+     */
     public static void save(MaskedLmHead head, Path dir, Map<String, String> provenance) throws IOException {
         Files.createDirectories(dir);
         Map<String, TensorData> t = new LinkedHashMap<>();
@@ -278,6 +344,13 @@ public final class MlmHeadFitter {
     /**
      * The head saved in {@code dir} if its provenance equals {@code provenance}, else null (absent
      * or fitted from something else: the caller fits a new one).
+     *
+     * @param encoder the encoder the head belongs to
+     * @param dir the directory of {@value #FILE}
+     * @param provenance what the saved head must have been fitted from
+     * @param manager where the head's parameters are created
+     * @return the head, or null
+     * @throws IOException if the file cannot be read or holds tensors of the wrong shape
      */
     public static MaskedLmHead load(Encoder encoder, Path dir, Map<String, String> provenance, NDManager manager)
             throws IOException {
@@ -298,7 +371,12 @@ public final class MlmHeadFitter {
      * The head saved in {@code dir} by another run (e.g. {@code ./distill mlm}), whatever data and
      * settings it was fitted with, provided it was fitted on this teacher.
      *
+     * @param encoder the teacher's encoder
+     * @param dir the directory of {@value #FILE}
      * @param teacherFingerprint the fingerprint of {@code encoder} (as {@code EncoderTeacher} computes it)
+     * @param manager where the head's parameters are created
+     * @return the head
+     * @throws IOException if the file cannot be read or holds tensors of the wrong shape
      * @throws java.nio.file.NoSuchFileException when {@code dir} holds no {@value #FILE}
      * @throws IllegalArgumentException when the head was fitted on another teacher
      */
@@ -344,6 +422,14 @@ public final class MlmHeadFitter {
      * Masked-token top-1 and top-k accuracy of {@code head} on {@code features} (e.g. held-out
      * masked text): over the n rows, top-1 = (1/n) Σ [argmax z = y], top-k = (1/n) Σ [y ∈ top-k(z)],
      * z the full-vocabulary logits. Rows are scored 512 at a time.
+     *
+     * @param encoder the encoder the head belongs to
+     * @param head the head
+     * @param features the rows to score
+     * @param k k, in [1, V]
+     * @param manager a manager for temporaries
+     * @return the accuracies
+     * @throws IllegalArgumentException if k is out of range
      */
     public static Quality quality(Encoder encoder, MaskedLmHead head, Features features, int k, NDManager manager) {
         if (k < 1 || k > encoder.config().vocabSize()) {

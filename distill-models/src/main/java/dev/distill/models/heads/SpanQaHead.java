@@ -17,6 +17,11 @@ public final class SpanQaHead extends Head {
     private final Parameter weight;
     private final Parameter bias;
 
+    /**
+     * A span head for an encoder of this configuration: a linear layer H → 2.
+     *
+     * @param config the encoder's configuration
+     */
     public SpanQaHead(EncoderConfig config) {
         this.config = config;
         weight = Params.create("qa_outputs.weight", Params.Init.NORMAL, 2, config.hiddenSize());

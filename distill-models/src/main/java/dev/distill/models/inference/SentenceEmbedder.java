@@ -30,10 +30,15 @@ public final class SentenceEmbedder implements TextEmbedder {
     private final int batchSize;
 
     /**
+     * An embedder over a loaded encoder.
+     *
+     * @param encoder the encoder, with its weights
+     * @param tokenizer its tokenizer
      * @param manager the encoder's manager (its device is where the batches go)
      * @param pooling how a sentence vector is read off the last hidden state
      * @param normalize whether vectors are scaled to unit L2 norm
      * @param batchSize texts per forward pass
+     * @throws IllegalArgumentException if {@code batchSize} is not positive
      */
     public SentenceEmbedder(Encoder encoder, TextTokenizer tokenizer, NDManager manager, Pooling pooling,
             boolean normalize, int batchSize) {

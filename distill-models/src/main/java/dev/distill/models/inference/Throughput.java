@@ -25,7 +25,18 @@ public final class Throughput {
 
     private Throughput() {}
 
-    /** Times {@code passes} passes of {@code texts} through {@code encoder} in batches of {@code batchSize}. */
+    /**
+     * Times {@code passes} passes of {@code texts} through {@code encoder} in batches of {@code batchSize}.
+     *
+     * @param encoder the model, weights loaded
+     * @param tokenizer its tokenizer
+     * @param manager the encoder's manager; batches are created in sub-managers of it
+     * @param texts the texts, at least one
+     * @param batchSize texts per batch, &gt; 0
+     * @param passes timed passes, &gt; 0
+     * @return the median pass's speed
+     * @throws IllegalArgumentException if there is no text or a count is not positive
+     */
     public static Result measure(Encoder encoder, TextTokenizer tokenizer, NDManager manager, List<String> texts,
             int batchSize, int passes) {
         if (texts.isEmpty() || batchSize <= 0 || passes <= 0) {

@@ -80,12 +80,24 @@ public record HfConfig(EncoderConfig encoder, TaskHead task) {
     public static final List<String> PROBLEM_TYPES =
             List.of("regression", "single_label_classification", "multi_label_classification");
 
+    /**
+     * Checks that neither part is null.
+     *
+     * @param encoder the encoder's shape and hyper-parameters
+     * @param task what sits on top of the encoder
+     * @throws NullPointerException if a part is null
+     */
     public HfConfig {
         Objects.requireNonNull(encoder, "encoder");
         Objects.requireNonNull(task, "task");
     }
 
-    /** The encoder alone, architectures {@code ["BertModel"]}. */
+    /**
+     * The encoder alone, architectures {@code ["BertModel"]}.
+     *
+     * @param encoder the encoder's configuration
+     * @return the config
+     */
     public static HfConfig of(EncoderConfig encoder) {
         return new HfConfig(encoder, TaskHead.encoderOnly());
     }
@@ -102,6 +114,15 @@ public record HfConfig(EncoderConfig encoder, TaskHead task) {
      */
     public record TaskHead(List<String> architectures, List<String> labels, String problemType) {
 
+        /**
+         * Copies the lists and checks the labels and problem type.
+         *
+         * @param architectures the model classes
+         * @param labels label names by class id
+         * @param problemType one of {@link #PROBLEM_TYPES}, or null
+         * @throws IllegalArgumentException if a label repeats or the problem type is unknown
+         * @throws NullPointerException if a list or an element is null
+         */
         public TaskHead {
             architectures = List.copyOf(architectures);
             labels = List.copyOf(labels);
@@ -118,28 +139,41 @@ public record HfConfig(EncoderConfig encoder, TaskHead task) {
             }
         }
 
-        /** A bare encoder ({@code BertModel}), no labels. */
+        /** {@return a bare encoder ({@code BertModel}), no labels} */
         public static TaskHead encoderOnly() {
             return new TaskHead(List.of("BertModel"), List.of(), null);
         }
 
-        /** Single-label sequence classification over {@code labels} (class id = index). */
+        /**
+         * Single-label sequence classification over {@code labels} (class id = index).
+         *
+         * @param labels distinct class names in id order
+         * @return the task head
+         */
         public static TaskHead classification(List<String> labels) {
             return new TaskHead(List.of("BertForSequenceClassification"), labels,
                     "single_label_classification");
         }
 
-        /** Sequence regression: one output, {@code LABEL_0}. */
+        /** {@return sequence regression: one output, {@code LABEL_0}} */
         public static TaskHead regression() {
             return new TaskHead(List.of("BertForSequenceClassification"), List.of("LABEL_0"), "regression");
         }
 
-        /** Number of outputs of the head ({@code num_labels}). */
+        /**
+         * Number of outputs of the head ({@code num_labels}).
+         *
+         * @return the number of labels, 0 when none is stated
+         */
         public int numLabels() {
             return labels.size();
         }
 
-        /** {@code id2label}: class id → name. */
+        /**
+         * {@code id2label}: class id → name.
+         *
+         * @return an unmodifiable map in id order
+         */
         public Map<Integer, String> id2label() {
             Map<Integer, String> m = new LinkedHashMap<>();
             for (int i = 0; i < labels.size(); i++) {
@@ -148,7 +182,11 @@ public record HfConfig(EncoderConfig encoder, TaskHead task) {
             return Collections.unmodifiableMap(m);
         }
 
-        /** {@code label2id}: name → class id. */
+        /**
+         * {@code label2id}: name → class id.
+         *
+         * @return an unmodifiable map in id order
+         */
         public Map<String, Integer> label2id() {
             Map<String, Integer> m = new LinkedHashMap<>();
             for (int i = 0; i < labels.size(); i++) {
@@ -163,8 +201,11 @@ public record HfConfig(EncoderConfig encoder, TaskHead task) {
     /**
      * Reads a {@code config.json}; given a directory, reads the {@value #FILE_NAME} inside it.
      *
+     * @param path a {@code config.json} file or the model directory holding one
+     * @return the parsed config
      * @throws MalformedFileException if the file is not a valid BERT config (message names the
      *     file, the key and the rule)
+     * @throws IOException if the file cannot be read
      */
     public static HfConfig read(Path path) throws IOException {
         Path file = Files.isDirectory(path) ? path.resolve(FILE_NAME) : path;
@@ -184,6 +225,9 @@ public record HfConfig(EncoderConfig encoder, TaskHead task) {
     /**
      * Parses {@code config.json} text; {@code source} names it in error messages.
      *
+     * @param json the file's text; not null
+     * @param source the file it came from, for messages; not null
+     * @return the parsed config
      * @throws MalformedFileException if it is not a valid BERT config
      */
     public static HfConfig parse(String json, Path source) throws MalformedFileException {
@@ -418,14 +462,19 @@ public record HfConfig(EncoderConfig encoder, TaskHead task) {
 
     // ------------------------------------------------------------------ writing
 
-    /** Atomically writes this config as {@code file} (a {@code config.json} path). */
+    /**
+     * Atomically writes this config as {@code file} (a {@code config.json} path).
+     *
+     * @param file the target path; its directory must exist
+     * @throws IOException if the file cannot be written (the previous file, if any, is left intact)
+     */
     public void write(Path file) throws IOException {
         AtomicFiles.writeString(file, toJson());
     }
 
     /**
-     * The {@code config.json} text: keys sorted and indented by 2 like {@code transformers}'
-     * {@code save_pretrained}, ending with a newline.
+     * {@return the {@code config.json} text: keys sorted and indented by 2 like {@code
+     * transformers}' {@code save_pretrained}, ending with a newline}
      */
     public String toJson() {
         Map<String, JsonElement> m = new TreeMap<>();

@@ -1,7 +1,6 @@
 package dev.distill.models.io;
 
 import ai.djl.ndarray.NDManager;
-import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.distill.core.io.AtomicFiles;
 import dev.distill.core.io.MalformedFileException;
@@ -36,9 +35,18 @@ import org.slf4j.LoggerFactory;
  * config.json              BertConfig (architectures names the head)
  * model.safetensors        weights; "bert." prefix on encoder weights when a head is present
  * tokenizer.json           the teacher's tokenizer, unchanged
- * modules.json             sentence-transformers pipeline (Transformer, Pooling)
- * 1_Pooling/config.json    the pooling mode (cls or mean)
+ * tokenizer_config.json    do_lower_case (from the normaliser), model_max_length, special tokens
+ * special_tokens_map.json  [CLS], [SEP], [PAD], [UNK], [MASK]
+ * vocab.txt                WordPiece vocabulary (for the slow BertTokenizer)
+ * modules.json, sentence_bert_config.json, 1_Pooling/, 2_Normalize/   sentence-transformers layout
+ *                          ({@link SentenceTransformersLayout})
+ * README.md                model card ({@link ModelCard})
  * </pre>
+ *
+ * <p>BERT's pooler: {@code BertModel} builds one and initialises it randomly when the weights
+ * lack it. A model with a classification head writes its trained pooler; any other writes a
+ * pooler of zeros ({@code pooler_output} is then exactly 0, never random), said in the model card.
+ * On load, pooler weights that no head uses are ignored.
  *
  * <p>Sharded checkpoints ({@code model.safetensors.index.json}) are read. PyTorch pickles
  * ({@code pytorch_model.bin}) are refused with a hint: they execute code on load.
@@ -50,15 +58,30 @@ public final class HfDirectory {
     /** Weights file name. */
     public static final String WEIGHTS = "model.safetensors";
     private static final String INDEX = "model.safetensors.index.json";
-    private static final String POOLING_CONFIG = "1_Pooling/config.json";
+    private static final String POOLER_WEIGHT = "pooler.dense.weight";
     private static final String BERT_PREFIX = "bert.";
 
-    /** What {@link #load} read. */
+    /**
+     * What {@link #load} read.
+     *
+     * @param encoder the encoder, with its head if {@code config.json} names one, weights loaded
+     * @param config the parsed {@code config.json}
+     */
     public record Loaded(Encoder encoder, HfConfig config) {}
 
     private HfDirectory() {}
 
-    /** Reads the configuration, builds the matching encoder and head, and loads weights strictly. */
+    /**
+     * Reads the configuration, builds the matching encoder and head, and loads weights strictly.
+     *
+     * @param dir the model directory
+     * @param manager the owner of the weights, on the device they are loaded to
+     * @return the encoder and its configuration
+     * @throws java.io.UncheckedIOException if a file cannot be read or is malformed (the message names
+     *         it)
+     * @throws IllegalArgumentException if the weights do not fit the configuration (every missing,
+     *         unexpected and wrong-shape tensor is named)
+     */
     public static Loaded load(Path dir, NDManager manager) {
         try {
             HfConfig config = HfConfig.read(dir);
@@ -66,10 +89,13 @@ public final class HfDirectory {
             // before anything is allocated: num_hidden_layers 1000000 would otherwise run into an OOM
             MemoryEstimate.requireParametersFit(config.encoder(), manager.getDevice(), configFile.toString());
             Head head = headFor(config, dir);
-            Pooling pooling = SentenceTransformersConfig.readPooling(dir, config.encoder().hiddenSize());
-            Map<String, TensorData> tensors = stripPrefix(readWeights(dir), head != null);
-            ConfigWeightsCheck.check(config.encoder(), tensors, configFile, WEIGHTS);
+            Pooling pooling = SentenceTransformersConfig.read(dir, config.encoder().hiddenSize()).pooling();
             Encoder encoder = new Encoder(config.encoder(), pooling, head);
+            Map<String, TensorData> tensors = new LinkedHashMap<>(stripPrefix(readWeights(dir), head != null));
+            if (!encoder.namedParameters().containsKey(POOLER_WEIGHT)) {
+                tensors.keySet().removeIf(k -> k.startsWith("pooler."));
+            }
+            ConfigWeightsCheck.check(config.encoder(), tensors, configFile, WEIGHTS);
             try {
                 encoder.loadState(manager, tensors, true);
             } catch (IllegalArgumentException e) {
@@ -84,8 +110,21 @@ public final class HfDirectory {
     /**
      * Writes {@code encoder} (its head included) and the tokenizer as a Hugging Face directory,
      * atomically: the directory is either the previous one or the complete new one.
+     *
+     * @param encoder the model, with initialised weights
+     * @param tokenizer its tokenizer, written as {@code tokenizer.json}
+     * @param dir the target directory, replaced as a whole; its parent is created if needed
+     * @throws java.io.UncheckedIOException if the directory cannot be written
      */
     public static void save(Encoder encoder, TextTokenizer tokenizer, Path dir) {
+        save(encoder, tokenizer, dir, ModelCard.minimal(dir.getFileName().toString(), null));
+    }
+
+    /**
+     * As {@link #save(Encoder, TextTokenizer, Path)}, with a model card that records the teacher,
+     * data, recipe and measured figures (its details are filled in from the encoder).
+     */
+    public static void save(Encoder encoder, TextTokenizer tokenizer, Path dir, ModelCard card) {
         EncoderConfig c = encoder.config();
         if (!c.hasStandardHeadSize()) {
             LOG.warn("{}: heads × head size ({} × {}) != hidden size {}; Python transformers' BertModel cannot load "
@@ -102,17 +141,44 @@ public final class HfDirectory {
             boolean encoderParam = !headNames.contains(e.getKey()) || e.getKey().startsWith("pooler.");
             tensors.put(prefixed && encoderParam ? BERT_PREFIX + e.getKey() : e.getKey(), e.getValue());
         }
+        if (!state.containsKey(POOLER_WEIGHT)) {
+            int h = c.hiddenSize();
+            String p = prefixed ? BERT_PREFIX : "";
+            tensors.put(p + POOLER_WEIGHT, TensorData.ofFloats(new long[] {h, h}, new float[h * h]));
+            tensors.put(p + "pooler.dense.bias", TensorData.ofFloats(new long[] {h}, new float[h]));
+        }
+        String details = describe(encoder);
         try {
             Files.createDirectories(dir.toAbsolutePath().getParent());
             AtomicFiles.replaceDirectory(dir, tmp -> {
                 Files.writeString(tmp.resolve(HfConfig.FILE_NAME), config.toJson(), StandardCharsets.UTF_8);
                 SafeTensors.write(tmp.resolve(WEIGHTS), tensors, Map.of("format", "pt"));
                 Files.write(tmp.resolve("tokenizer.json"), tokenizer.json());
-                writeSentenceTransformers(tmp, encoder);
+                int maxLength = Math.min(c.maxPositions(), 512);
+                SentenceTransformersLayout.write(tmp, encoder.pooling(), c.hiddenSize(), maxLength);
+                TokenizerFiles.write(tmp, tokenizer, maxLength);
+                Files.writeString(tmp.resolve("README.md"), card.withDetails(details).render(), StandardCharsets.UTF_8);
             });
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write model directory " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * What the model card says about the model itself: architecture, shape, parameters, pooling,
+     * and what {@code pooler_output} holds.
+     */
+    public static String describe(Encoder encoder) {
+        EncoderConfig c = encoder.config();
+        HfConfig.TaskHead task = taskOf(encoder);
+        boolean zeroPooler = !encoder.namedParameters().containsKey(POOLER_WEIGHT);
+        return String.format(java.util.Locale.ROOT, "%s, %d layers, hidden %d, %d heads, FFN %d, %,d parameters;"
+                + " %s pooling, L2-normalised embeddings.%s", task.architectures().isEmpty() ? "BertModel"
+                : task.architectures().get(0), c.numLayers(), c.hiddenSize(), c.numHeads(), c.intermediateSize(),
+                encoder.parameterCount(), encoder.pooling().name().toLowerCase(java.util.Locale.ROOT),
+                zeroPooler ? " BERT's pooler is written as zeros (this model was not trained with one), so"
+                        + " `pooler_output` is 0: use the sentence-transformers pipeline, or `last_hidden_state` with"
+                        + " the pooling of `1_Pooling/config.json` then L2 normalisation." : "");
     }
 
     private static HfConfig.TaskHead taskOf(Encoder encoder) {
@@ -204,30 +270,5 @@ public final class HfDirectory {
             out.put(k.startsWith(BERT_PREFIX) ? k.substring(BERT_PREFIX.length()) : k, e.getValue());
         }
         return out;
-    }
-
-    private static void writeSentenceTransformers(Path dir, Encoder encoder) throws IOException {
-        JsonArray modules = new JsonArray();
-        JsonObject transformer = new JsonObject();
-        transformer.addProperty("idx", 0);
-        transformer.addProperty("name", "0");
-        transformer.addProperty("path", "");
-        transformer.addProperty("type", "sentence_transformers.models.Transformer");
-        modules.add(transformer);
-        JsonObject pooling = new JsonObject();
-        pooling.addProperty("idx", 1);
-        pooling.addProperty("name", "1");
-        pooling.addProperty("path", "1_Pooling");
-        pooling.addProperty("type", "sentence_transformers.models.Pooling");
-        modules.add(pooling);
-        Files.writeString(dir.resolve("modules.json"), modules.toString(), StandardCharsets.UTF_8);
-        JsonObject pc = new JsonObject();
-        pc.addProperty("word_embedding_dimension", encoder.config().hiddenSize());
-        pc.addProperty("pooling_mode_cls_token", encoder.pooling() == Pooling.CLS);
-        pc.addProperty("pooling_mode_mean_tokens", encoder.pooling() == Pooling.MEAN);
-        pc.addProperty("pooling_mode_max_tokens", false);
-        pc.addProperty("pooling_mode_mean_sqrt_len_tokens", false);
-        Files.createDirectories(dir.resolve("1_Pooling"));
-        Files.writeString(dir.resolve(POOLING_CONFIG), pc.toString(), StandardCharsets.UTF_8);
     }
 }

@@ -10,8 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The sentence-transformers files of a model directory, read strictly: {@code modules.json}
@@ -21,10 +19,11 @@ import org.slf4j.LoggerFactory;
  */
 final class SentenceTransformersConfig {
 
-    private static final Logger LOG = LoggerFactory.getLogger(SentenceTransformersConfig.class);
 
     static final String MODULES = "modules.json";
     static final String DEFAULT_POOLING_DIR = "1_Pooling";
+    private static final String ST = "sentence_transformers.models.";
+    private static final List<String> SUPPORTED = List.of(ST + "Transformer", ST + "Pooling", ST + "Normalize");
     private static final List<String> MODES = List.of("pooling_mode_cls_token", "pooling_mode_mean_tokens",
             "pooling_mode_max_tokens", "pooling_mode_mean_sqrt_len_tokens", "pooling_mode_weightedmean_tokens",
             "pooling_mode_lasttoken");
@@ -38,19 +37,30 @@ final class SentenceTransformersConfig {
      *
      * @param hiddenSize the encoder's width, checked against {@code word_embedding_dimension}
      */
-    static Pooling readPooling(Path dir, int hiddenSize) throws IOException {
+    static SentenceTransformersLayout.Modules read(Path dir, int hiddenSize) throws IOException {
         Path poolingDir = dir.resolve(DEFAULT_POOLING_DIR);
         Path modules = dir.resolve(MODULES);
+        boolean normalize = false;
         if (Files.isRegularFile(modules)) {
-            poolingDir = poolingDirFromModules(dir, modules);
+            Pipeline pipeline = pipeline(dir, modules);
+            poolingDir = pipeline.poolingDir();
+            normalize = pipeline.normalize();
             if (poolingDir == null) {
-                return Pooling.CLS;
+                return new SentenceTransformersLayout.Modules(Pooling.CLS, normalize);
             }
         }
         Path file = poolingDir.resolve("config.json");
         if (!Files.isRegularFile(file)) {
-            return Pooling.CLS;
+            if (Files.isRegularFile(modules)) {
+                throw new MalformedFileException(modules, "names a Pooling module in " + poolingDir + ", which has no"
+                        + " config.json; restore it or remove the module");
+            }
+            return new SentenceTransformersLayout.Modules(Pooling.CLS, false);
         }
+        return new SentenceTransformersLayout.Modules(readPoolingFile(file, hiddenSize), normalize);
+    }
+
+    private static Pooling readPoolingFile(Path file, int hiddenSize) throws IOException {
         JsonElement root = JsonFiles.read(file);
         if (!root.isJsonObject()) {
             throw new MalformedFileException(file, "must hold a JSON object {\"pooling_mode_cls_token\": true, ...},"
@@ -71,7 +81,7 @@ final class SentenceTransformersConfig {
             }
         }
         JsonElement dim = o.get("word_embedding_dimension");
-        if (dim != null && !dim.isJsonNull() && (!dim.isJsonPrimitive() || !dim.getAsJsonPrimitive().isNumber()
+        if (hiddenSize > 0 && dim != null && !dim.isJsonNull() && (!dim.isJsonPrimitive() || !dim.getAsJsonPrimitive().isNumber()
                 || dim.getAsDouble() != hiddenSize)) {
             throw new MalformedFileException(file, "word_embedding_dimension is " + brief(dim) + " but the model's"
                     + " hidden_size is " + hiddenSize + "; set it to " + hiddenSize);
@@ -91,8 +101,10 @@ final class SentenceTransformersConfig {
         }
     }
 
-    /** The Pooling module's folder, or {@code null} when the pipeline has none. */
-    private static Path poolingDirFromModules(Path dir, Path modules) throws IOException {
+    /** The Pooling module's folder ({@code null} when the pipeline has none) and whether it normalises. */
+    private record Pipeline(Path poolingDir, boolean normalize) {}
+
+    private static Pipeline pipeline(Path dir, Path modules) throws IOException {
         JsonElement root = JsonFiles.read(modules);
         if (!root.isJsonArray()) {
             throw new MalformedFileException(modules, "must hold a list of modules [{\"idx\": 0, \"name\": \"0\","
@@ -101,6 +113,8 @@ final class SentenceTransformersConfig {
         }
         JsonArray list = root.getAsJsonArray();
         Path pooling = null;
+        boolean normalize = false;
+        int transformers = 0;
         for (int i = 0; i < list.size(); i++) {
             JsonElement m = list.get(i);
             if (!m.isJsonObject()) {
@@ -115,14 +129,22 @@ final class SentenceTransformersConfig {
                         + " the model directory; module paths are relative folders inside it");
             }
             String simple = type.substring(type.lastIndexOf('.') + 1);
+            if (!SUPPORTED.contains(type)) {
+                throw new MalformedFileException(modules, "entry " + i + " is " + type + ", which distill cannot run"
+                        + " (it runs " + String.join(", ", SUPPORTED) + "); loading without it would change the"
+                        + " embeddings. Use the model in sentence-transformers, or distil it into a student without"
+                        + " that module");
+            }
+            if (simple.equals("Transformer") && ++transformers > 1) {
+                throw new MalformedFileException(modules, "entry " + i + " is a second Transformer; distill runs one"
+                        + " encoder");
+            }
             if (simple.equals("Pooling")) {
                 pooling = resolved;
-            } else if (!simple.equals("Transformer") && !simple.equals("Normalize")) {
-                LOG.warn("{}: module {} ({}) is ignored; distill's embeddings are the encoder's pooled output",
-                        modules, i, type);
             }
+            normalize |= simple.equals("Normalize");
         }
-        return pooling;
+        return new Pipeline(pooling, normalize);
     }
 
     private static String string(JsonObject o, String key, int index, Path file) throws MalformedFileException {

@@ -88,8 +88,13 @@ public final class CalibrationStats {
      * statistics. Texts are sorted by length and batched so that little padding is computed;
      * padding never enters a mean.
      *
+     * @param teacher the encoder to measure, with initialised weights
+     * @param tokenizer the teacher's tokenizer
+     * @param texts the calibration texts, at least one
      * @param manager the teacher's manager (batches go to its device)
-     * @param batchSize texts per forward pass
+     * @param batchSize texts per forward pass, &gt; 0
+     * @return the statistics, averaged over the real tokens of all texts
+     * @throws IllegalArgumentException if there is no text or the batch size is not positive
      */
     public static CalibrationStats measure(Encoder teacher, TextTokenizer tokenizer, List<String> texts,
             NDManager manager, int batchSize) {
@@ -135,7 +140,12 @@ public final class CalibrationStats {
         private int texts;
         private boolean checked;
 
-        /** @param manager the teacher's manager; a sub-manager holds what this keeps */
+        /**
+         * Starts empty statistics for {@code teacher}; close it to free what it keeps.
+         *
+         * @param teacher the encoder to measure, with initialised weights
+         * @param manager the teacher's manager; a sub-manager holds what this keeps
+         */
         public Accumulator(Encoder teacher, NDManager manager) {
             this.teacher = teacher;
             this.config = teacher.config();
@@ -172,7 +182,11 @@ public final class CalibrationStats {
             return named.get("encoder.layer." + layer + "." + suffix);
         }
 
-        /** Adds one batch (on the teacher's device); its arrays stay owned by the batch's manager. */
+        /**
+         * Adds one batch (on the teacher's device); its arrays stay owned by the batch's manager.
+         *
+         * @param batch a (B, T) batch tokenised for the teacher
+         */
         public void add(TokenBatch batch) {
             ModelOutputs o = teacher.forward(batch, false);
             int b = batch.batchSize();
@@ -241,7 +255,12 @@ public final class CalibrationStats {
                     param(l, module + ".bias").getArray(), config.layerNormEps()).singletonOrThrow();
         }
 
-        /** The statistics so far. */
+        /**
+         * The statistics so far.
+         *
+         * @return the statistics, averaged over every token added
+         * @throws IllegalStateException if no token was added
+         */
         public CalibrationStats finish() {
             if (tokens == 0) {
                 throw new IllegalStateException("no calibration tokens were seen; add at least one non-empty batch");
@@ -307,42 +326,70 @@ public final class CalibrationStats {
         return out;
     }
 
-    /** The teacher's configuration these statistics describe. */
+    /** {@return the teacher's configuration these statistics describe} */
     public EncoderConfig config() {
         return config;
     }
 
-    /** Calibration texts seen. */
+    /**
+     * Calibration texts seen.
+     *
+     * @return the number of texts
+     */
     public int texts() {
         return texts;
     }
 
-    /** Real (unpadded) calibration tokens seen. */
+    /**
+     * Real (unpadded) calibration tokens seen.
+     *
+     * @return the number of tokens the means run over
+     */
     public long tokens() {
         return tokens;
     }
 
-    /** ShortGPT's Block Influence per teacher layer, {@code 1 − E cos(input, output)}. */
+    /**
+     * ShortGPT's Block Influence per teacher layer, {@code 1 − E cos(input, output)}.
+     *
+     * @return a new array of L values in [0, 2], layer 0 first
+     */
     public double[] blockInfluence() {
         return blockInfluence.clone();
     }
 
-    /** E‖ctx_h‖₂ per layer and head. */
+    /**
+     * E‖ctx_h‖₂ per layer and head.
+     *
+     * @return a new (L, A) array
+     */
     public double[][] headOutputNorm() {
         return deepCopy(headOutputNorm);
     }
 
-    /** E‖ctx_h·W_{o,h}ᵀ‖₂ per layer and head. */
+    /**
+     * E‖ctx_h·W_{o,h}ᵀ‖₂ per layer and head.
+     *
+     * @return a new (L, A) array
+     */
     public double[][] headContributionNorm() {
         return deepCopy(headContributionNorm);
     }
 
-    /** E|act_j| per layer and FFN neuron. */
+    /**
+     * E|act_j| per layer and FFN neuron.
+     *
+     * @return a new (L, FFN width) array
+     */
     public double[][] neuronAbs() {
         return deepCopy(neuronAbs);
     }
 
-    /** Σ over the 2L+1 LayerNorm outputs of E|x_c|, per hidden channel. */
+    /**
+     * Σ over the 2L+1 LayerNorm outputs of E|x_c|, per hidden channel.
+     *
+     * @return a new array of H values
+     */
     public double[] channelAbs() {
         return channelAbs.clone();
     }
@@ -350,12 +397,20 @@ public final class CalibrationStats {
     /**
      * Head scores per layer under {@code score}: {@link ImportanceScore#ACTIVATION} the context
      * norm, {@link ImportanceScore#CONTRIBUTION} the projected contribution norm.
+     *
+     * @param score which score
+     * @return a new (L, A) array; higher means more important
      */
     public double[][] headScores(ImportanceScore score) {
         return deepCopy(score == ImportanceScore.ACTIVATION ? headOutputNorm : headContributionNorm);
     }
 
-    /** FFN neuron scores per layer: E|act_j|, times ‖W_{o2}[:, j]‖₂ under CONTRIBUTION. */
+    /**
+     * FFN neuron scores per layer: E|act_j|, times ‖W_{o2}[:, j]‖₂ under CONTRIBUTION.
+     *
+     * @param score which score
+     * @return a new (L, FFN width) array; higher means more important
+     */
     public double[][] neuronScores(ImportanceScore score) {
         if (score == ImportanceScore.ACTIVATION) {
             return deepCopy(neuronAbs);
@@ -374,6 +429,10 @@ public final class CalibrationStats {
      * Query/key dimension scores of one head: E|q_i|·E|k_i|, the mean of |q_{t,i}·k_{t',i}| over
      * all token pairs when queries and keys are averaged independently, i.e. how much dimension
      * i adds to the attention scores.
+     *
+     * @param layer the 0-based layer
+     * @param head the 0-based head
+     * @return a new array of d values
      */
     public double[] queryKeyDimScores(int layer, int head) {
         double[] out = new double[queryAbs[layer][head].length];
@@ -383,7 +442,14 @@ public final class CalibrationStats {
         return out;
     }
 
-    /** Value dimension scores of one head: E|ctx_i|, times ‖W_o[:, h·d + i]‖₂ under CONTRIBUTION. */
+    /**
+     * Value dimension scores of one head: E|ctx_i|, times ‖W_o[:, h·d + i]‖₂ under CONTRIBUTION.
+     *
+     * @param layer the 0-based layer
+     * @param head the 0-based head
+     * @param score which score
+     * @return a new array of d values
+     */
     public double[] valueDimScores(int layer, int head, ImportanceScore score) {
         double[] out = contextAbs[layer][head].clone();
         if (score == ImportanceScore.CONTRIBUTION) {

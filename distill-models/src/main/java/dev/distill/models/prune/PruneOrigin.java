@@ -36,7 +36,15 @@ public record PruneOrigin(int teacherLayers, int teacherHidden, int[] layers, in
     /** The file name beside {@code config.json}. */
     public static final String FILE = "pruning.json";
 
-    /** Checks every index against the teacher's sizes. */
+    /**
+     * Checks every index against the teacher's sizes and copies the arrays.
+     *
+     * @param teacherLayers N
+     * @param teacherHidden the teacher's hidden width
+     * @param layers kept teacher layers, strictly increasing, in [0, N)
+     * @param channels kept channels, strictly increasing, in [0, teacherHidden)
+     * @throws IllegalArgumentException naming the first index out of range or out of order
+     */
     public PruneOrigin {
         check("layers", layers, teacherLayers);
         check("channels", channels, teacherHidden);
@@ -44,7 +52,12 @@ public record PruneOrigin(int teacherLayers, int teacherHidden, int[] layers, in
         channels = channels.clone();
     }
 
-    /** The origin of a student cut with {@code plan}. */
+    /**
+     * The origin of a student cut with {@code plan}.
+     *
+     * @param plan the plan
+     * @return the origin
+     */
     public static PruneOrigin of(PrunePlan plan) {
         return new PruneOrigin(plan.teacher().numLayers(), plan.teacher().hiddenSize(), plan.layers(),
                 plan.channels());
@@ -54,6 +67,8 @@ public record PruneOrigin(int teacherLayers, int teacherHidden, int[] layers, in
      * The (teacherHidden, studentHidden) 0/1 matrix, row-major, with W[c_i][i] = 1: in PyTorch's
      * Linear layout it maps a student hidden state to the teacher's width, each student channel
      * onto the teacher channel it was cut from and the dropped teacher channels to 0.
+     *
+     * @return a new array of teacherHidden × studentHidden values
      */
     public float[] selectionMatrix() {
         int s = channels.length;
@@ -64,7 +79,12 @@ public record PruneOrigin(int teacherLayers, int teacherHidden, int[] layers, in
         return w;
     }
 
-    /** Writes {@value #FILE} into {@code dir} atomically. */
+    /**
+     * Writes {@value #FILE} into {@code dir} atomically.
+     *
+     * @param dir the model directory
+     * @throws java.io.UncheckedIOException if the file cannot be written
+     */
     public void write(Path dir) {
         JsonObject o = new JsonObject();
         o.addProperty("format", "distill-pruning/1");
@@ -84,8 +104,11 @@ public record PruneOrigin(int teacherLayers, int teacherHidden, int[] layers, in
      * Reads {@value #FILE} from {@code dir}; empty when the directory has none (a model that was
      * not pruned, or was pruned before this file existed).
      *
+     * @param dir the model directory
+     * @return the origin, or empty
      * @throws IllegalArgumentException when the file exists but is malformed, naming the file and
      *     the field
+     * @throws java.io.UncheckedIOException when it exists but cannot be read
      */
     public static Optional<PruneOrigin> read(Path dir) {
         Path file = dir.resolve(FILE);

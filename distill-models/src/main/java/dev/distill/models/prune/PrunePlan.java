@@ -25,7 +25,20 @@ import java.util.stream.IntStream;
 public record PrunePlan(EncoderConfig teacher, EncoderConfig student, int[] layers, int[] channels, int[][] heads,
         int[][][] queryKeyDims, int[][][] valueDims, int[][] neurons) {
 
-    /** Validates every list against both configurations. */
+    /**
+     * Validates every list against both configurations.
+     *
+     * @param teacher the teacher's configuration
+     * @param student the student's configuration
+     * @param layers kept teacher layers
+     * @param channels kept hidden channels
+     * @param heads kept heads per student layer
+     * @param queryKeyDims kept query/key dimensions per student layer and head
+     * @param valueDims kept value dimensions per student layer and head
+     * @param neurons kept FFN neurons per student layer
+     * @throws IllegalArgumentException naming the first list of the wrong size, out of range or not
+     *     strictly increasing
+     */
     public PrunePlan {
         if (!student.equals(teacher.toBuilder().setNumLayers(student.numLayers()).setHiddenSize(student.hiddenSize())
                 .setNumHeads(student.numHeads()).optHeadSize(student.headSize())
@@ -77,6 +90,13 @@ public record PrunePlan(EncoderConfig teacher, EncoderConfig student, int[] laye
      * Keeps the highest-scoring units for {@code target}: layers by {@code layerSelection},
      * hidden channels by {@link CalibrationStats#channelAbs()}, and per kept layer the heads,
      * head dimensions and FFN neurons by {@code score}. Ties go to the lower index.
+     *
+     * @param stats the teacher's calibration statistics
+     * @param target the student's shape
+     * @param score how heads, head dimensions and neurons are ranked
+     * @param layerSelection how teacher layers are chosen
+     * @return the plan
+     * @throws IllegalArgumentException if the target does not fit the teacher
      */
     public static PrunePlan select(CalibrationStats stats, PruneTarget target, ImportanceScore score,
             LayerSelection layerSelection) {
@@ -100,7 +120,16 @@ public record PrunePlan(EncoderConfig teacher, EncoderConfig student, int[] laye
         return forLayers(stats, s, layers, score);
     }
 
-    /** As {@link #select} with the teacher layers given explicitly (strictly increasing). */
+    /**
+     * As {@link #select} with the teacher layers given explicitly (strictly increasing).
+     *
+     * @param stats the teacher's calibration statistics
+     * @param target the student's shape
+     * @param score how heads, head dimensions and neurons are ranked
+     * @param teacherLayers 0-based, one per student layer
+     * @return the plan
+     * @throws IllegalArgumentException if the target or the layers do not fit the teacher
+     */
     public static PrunePlan selectWithLayers(CalibrationStats stats, PruneTarget target, ImportanceScore score,
             int[] teacherLayers) {
         EncoderConfig s = target.studentConfig(stats.config());
@@ -157,6 +186,7 @@ public record PrunePlan(EncoderConfig teacher, EncoderConfig student, int[] laye
      *
      * @param stats the statistics the plan came from, or {@code null}
      * @param score the scoring used for heads and neurons
+     * @return the text, lines ending with the platform's line separator
      */
     public String summary(CalibrationStats stats, ImportanceScore score) {
         StringBuilder sb = new StringBuilder();

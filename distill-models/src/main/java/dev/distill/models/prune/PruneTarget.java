@@ -15,12 +15,25 @@ import dev.distill.models.encoder.EncoderConfig;
  */
 public record PruneTarget(int layers, int hidden, int heads, int headSize, int ffn) {
 
-    /** A target with the standard head size {@code hidden / heads}. */
+    /**
+     * A target with the standard head size {@code hidden / heads}.
+     *
+     * @param layers Transformer layers
+     * @param hidden hidden width, divisible by {@code heads}
+     * @param heads heads per layer
+     * @param ffn feed-forward width
+     * @return the target (checked against a teacher by {@link #studentConfig})
+     */
     public static PruneTarget of(int layers, int hidden, int heads, int ffn) {
         return new PruneTarget(layers, hidden, heads, 0, ffn);
     }
 
-    /** The teacher's own shape: pruning to it keeps every unit. */
+    /**
+     * The teacher's own shape: pruning to it keeps every unit.
+     *
+     * @param teacher the teacher's configuration
+     * @return the target
+     */
     public static PruneTarget sameAs(EncoderConfig teacher) {
         int headSize = teacher.hasStandardHeadSize() && teacher.hiddenSize() % teacher.numHeads() == 0
                 ? 0 : teacher.headSize();
@@ -28,7 +41,7 @@ public record PruneTarget(int layers, int hidden, int heads, int headSize, int f
                 teacher.intermediateSize());
     }
 
-    /** The student's head size: {@link #headSize()} if set, else {@code hidden / heads}. */
+    /** {@return the student's head size: {@link #headSize()} if set, else {@code hidden / heads}} */
     public int effectiveHeadSize() {
         return headSize > 0 ? headSize : hidden / heads;
     }
@@ -37,6 +50,8 @@ public record PruneTarget(int layers, int hidden, int heads, int headSize, int f
      * Checks this shape against the teacher's and derives the student's configuration (the
      * teacher's vocabulary, positions, activation, LayerNorm epsilon and dropout are kept).
      *
+     * @param teacher the teacher's configuration
+     * @return the student's configuration
      * @throws IllegalArgumentException naming the offending value and its limit
      */
     public EncoderConfig studentConfig(EncoderConfig teacher) {

@@ -68,6 +68,15 @@ public final class Pruner {
      * @param batchSize calibration texts per forward pass
      */
     public record Options(ImportanceScore score, LayerSelection layerSelection, int batchSize) {
+        /**
+         * Checks the options.
+         *
+         * @param score the head, head-dimension and neuron scoring
+         * @param layerSelection how teacher layers are chosen
+         * @param batchSize calibration texts per forward pass, &gt; 0
+         * @throws NullPointerException if a choice is null
+         * @throws IllegalArgumentException if the batch size is not positive
+         */
         public Options {
             Objects.requireNonNull(score, "score");
             Objects.requireNonNull(layerSelection, "layerSelection");
@@ -76,20 +85,35 @@ public final class Pruner {
             }
         }
 
-        /** Contribution scores, the last layer plus the highest Block Influence, batches of 32. */
+        /** {@return contribution scores, the last layer plus the highest Block Influence, batches of 32} */
         public static Options defaults() {
             return new Options(ImportanceScore.CONTRIBUTION, LayerSelection.BLOCK_INFLUENCE_KEEP_LAST, 32);
         }
     }
 
-    /** A pruned student, the plan it was cut with and the statistics the plan came from. */
+    /**
+     * A pruned student, the plan it was cut with and the statistics the plan came from.
+     *
+     * @param student the pruned encoder
+     * @param plan what was kept
+     * @param stats the calibration statistics
+     * @param score the scoring used
+     */
     public record Result(Encoder student, PrunePlan plan, CalibrationStats stats, ImportanceScore score) {
-        /** Where the student's layers and channels sit in the teacher; save it beside the weights. */
+        /**
+         * {@return where the student's layers and channels sit in the teacher; save it beside the
+         * weights}
+         */
         public PruneOrigin origin() {
             return PruneOrigin.of(plan);
         }
 
-        /** Kept units and parameter counts, for people. */
+        /**
+         * Kept units and parameter counts, for people.
+         *
+         * @param teacher the teacher it was cut from
+         * @return several lines of text
+         */
         public String summary(Encoder teacher) {
             return plan.summary(stats, score) + String.format(java.util.Locale.ROOT,
                     "parameters: %,d -> %,d (%.1f%%)%n", teacher.parameterCount(), student.parameterCount(),
@@ -100,7 +124,13 @@ public final class Pruner {
     /**
      * Measures importance on {@code calibrationTexts}, plans and slices.
      *
+     * @param teacher the teacher, weights loaded
+     * @param tokenizer its tokenizer
+     * @param calibrationTexts the texts importance is measured on, at least one
+     * @param target the student's shape
+     * @param options scoring, layer selection and batch size
      * @param manager the teacher's manager; the student's parameters are created on it too
+     * @return the student, its plan and the statistics
      * @throws IllegalArgumentException if {@code target} is not reachable from the teacher
      */
     public static Result prune(Encoder teacher, TextTokenizer tokenizer, List<String> calibrationTexts,
@@ -116,7 +146,11 @@ public final class Pruner {
      * Slices the teacher's weights to {@code plan} into a new encoder with the teacher's pooling
      * and, if it has one, the same kind of head (sliced too). The teacher is not changed.
      *
+     * @param teacher the teacher, weights loaded
+     * @param plan what to keep
      * @param manager where the student's parameters are created
+     * @return the student
+     * @throws IllegalArgumentException if the plan was made for another teacher configuration
      */
     public static Encoder apply(Encoder teacher, PrunePlan plan, NDManager manager) {
         EncoderConfig t = teacher.config();

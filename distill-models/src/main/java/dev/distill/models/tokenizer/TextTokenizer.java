@@ -61,7 +61,11 @@ public final class TextTokenizer implements AutoCloseable {
     /**
      * Loads a {@code tokenizer.json} file, or the one inside a model directory.
      *
+     * @param path a {@code tokenizer.json} file or a directory holding one
      * @param maxLength sequences are truncated to this many tokens, special tokens included
+     * @return the tokenizer; close it to free the native tokenizer
+     * @throws IllegalArgumentException if the file does not exist
+     * @throws java.io.UncheckedIOException if it cannot be read
      */
     public static TextTokenizer load(Path path, int maxLength) {
         Path file = Files.isDirectory(path) ? path.resolve("tokenizer.json") : path;
@@ -76,7 +80,15 @@ public final class TextTokenizer implements AutoCloseable {
         }
     }
 
-    /** Loads a {@code tokenizer.json} from a stream (e.g. a classpath resource). */
+    /**
+     * Loads a {@code tokenizer.json} from a stream (e.g. a classpath resource).
+     *
+     * @param in the {@code tokenizer.json} bytes; read to the end, not closed
+     * @param sourceName the name used in messages
+     * @param maxLength sequences are truncated to this many tokens, special tokens included
+     * @return the tokenizer; close it to free the native tokenizer
+     * @throws java.io.UncheckedIOException if the stream cannot be read
+     */
     public static TextTokenizer load(InputStream in, String sourceName, int maxLength) {
         try {
             return new TextTokenizer(in.readAllBytes(), maxLength, 0, sourceName, null);
@@ -85,7 +97,12 @@ public final class TextTokenizer implements AutoCloseable {
         }
     }
 
-    /** The same vocabulary with another maximum length. */
+    /**
+     * The same vocabulary with another maximum length.
+     *
+     * @param newMaxLength the new truncation length
+     * @return a new tokenizer (close it too); this one is unchanged
+     */
     public TextTokenizer withMaxLength(int newMaxLength) {
         try {
             return new TextTokenizer(json, newMaxLength, padId, spec.source(), spec);
@@ -95,39 +112,63 @@ public final class TextTokenizer implements AutoCloseable {
     }
 
     /**
-     * What was checked in the {@code tokenizer.json} at load; {@link TokenizerSpec#checkFits}
+     * {@return what was checked in the {@code tokenizer.json} at load} {@link TokenizerSpec#checkFits}
      * checks it against a model.
      */
     public TokenizerSpec spec() {
         return spec;
     }
 
-    /** The longest sequence, special tokens included, that this tokenizer produces. */
+    /** {@return the truncation length, special tokens included} */
     public int maxLength() {
         return maxLength;
     }
 
-    /** The id batches are padded with (the tokenizer's [PAD]). */
+    /**
+     * The id batches are padded with (the tokenizer's [PAD]).
+     *
+     * @return the [PAD] id
+     */
     public long padId() {
         return padId;
     }
 
-    /** The original {@code tokenizer.json} bytes. */
+    /**
+     * The original {@code tokenizer.json} bytes.
+     *
+     * @return a copy of the bytes
+     */
     public byte[] json() {
         return json.clone();
     }
 
-    /** Encodes one text: ids, token types, attention mask, character offsets. */
+    /**
+     * Encodes one text: ids, token types, attention mask, character offsets.
+     *
+     * @param text the text
+     * @return DJL's encoding, {@code [CLS] text [SEP]} truncated to {@link #maxLength()}
+     */
     public Encoding encode(String text) {
         return tokenizer.encode(text);
     }
 
-    /** Encodes a pair as {@code [CLS] a [SEP] b [SEP]}. */
+    /**
+     * Encodes a pair as {@code [CLS] a [SEP] b [SEP]}.
+     *
+     * @param first the first text
+     * @param second the second text
+     * @return DJL's encoding, truncated to {@link #maxLength()}
+     */
     public Encoding encodePair(String first, String second) {
         return tokenizer.encode(first, second);
     }
 
-    /** Word pieces of a text, without special tokens. */
+    /**
+     * Word pieces of a text, without special tokens.
+     *
+     * @param text the text
+     * @return the pieces, e.g. {@code [un, ##believ, ##able]}
+     */
     public List<String> tokenize(String text) {
         return List.of(tokenizer.encode(text, false, false).getTokens());
     }
@@ -135,6 +176,9 @@ public final class TextTokenizer implements AutoCloseable {
     /**
      * Encodes a text of any length without special tokens and without truncation, with character
      * offsets ({@link Encoding#getCharTokenSpans()}): for splitting long contexts into windows.
+     *
+     * @param text the text
+     * @return DJL's encoding
      */
     public synchronized Encoding encodeUntruncated(String text) {
         if (untruncated == null) {
@@ -148,7 +192,13 @@ public final class TextTokenizer implements AutoCloseable {
         return untruncated.encode(text, false, false);
     }
 
-    /** The id of a single token such as {@code [MASK]}; fails if it is not one vocabulary entry. */
+    /**
+     * The id of a single token such as {@code [MASK]}; fails if it is not one vocabulary entry.
+     *
+     * @param token e.g. {@code [MASK]}
+     * @return its id
+     * @throws IllegalArgumentException if it does not encode to exactly one id
+     */
     public long tokenId(String token) {
         long[] ids = tokenizer.encode(token, false, false).getIds();
         if (ids.length != 1) {
@@ -161,6 +211,9 @@ public final class TextTokenizer implements AutoCloseable {
     /**
      * The token string of every id, from the {@code model.vocab} table of {@code tokenizer.json}
      * (WordPiece and other vocabularies stored as a token → id map).
+     *
+     * @return a copy of the table, indexed by id
+     * @throws IllegalStateException if {@code tokenizer.json} has no {@code model.vocab} map
      */
     public synchronized String[] vocabulary() {
         if (vocabulary == null) {
@@ -183,18 +236,37 @@ public final class TextTokenizer implements AutoCloseable {
         return vocabulary.clone();
     }
 
-    /** Decodes ids back to text, special tokens skipped. */
+    /**
+     * Decodes ids back to text, special tokens skipped.
+     *
+     * @param ids token ids
+     * @return the text
+     */
     public String decode(long[] ids) {
         return tokenizer.decode(ids, true);
     }
 
-    /** Encodes texts and pads them to the longest into one batch on {@code manager}. */
+    /**
+     * Encodes texts and pads them to the longest into one batch on {@code manager}.
+     *
+     * @param texts the texts, one row each
+     * @param manager the owner of the batch's arrays
+     * @return a (B, T) batch without labels
+     */
     public TokenBatch batch(List<String> texts, NDManager manager) {
         Encoding[] encodings = tokenizer.batchEncode(texts);
         return pad(encodings, manager);
     }
 
-    /** Encodes pairs ({@code [CLS] a [SEP] b [SEP]}) into one padded batch. */
+    /**
+     * Encodes pairs ({@code [CLS] a [SEP] b [SEP]}) into one padded batch.
+     *
+     * @param first the first texts
+     * @param second the second texts, as many
+     * @param manager the owner of the batch's arrays
+     * @return a (B, T) batch without labels
+     * @throws IllegalArgumentException if the lists differ in length
+     */
     public TokenBatch batchPairs(List<String> first, List<String> second, NDManager manager) {
         if (first.size() != second.size()) {
             throw new IllegalArgumentException("pair lists differ in length: " + first.size() + " vs " + second.size());
@@ -206,7 +278,13 @@ public final class TextTokenizer implements AutoCloseable {
         return pad(encodings, manager);
     }
 
-    /** Pads encodings to the longest with the pad id into (B, T) int64 arrays. */
+    /**
+     * Pads encodings to the longest with the pad id into (B, T) int64 arrays.
+     *
+     * @param encodings the encodings, one row each
+     * @param manager the owner of the batch's arrays
+     * @return a (B, T) batch without labels, T the longest encoding
+     */
     public TokenBatch pad(Encoding[] encodings, NDManager manager) {
         if (encodings.length == 0) {
             throw new IllegalArgumentException("cannot build a batch from no texts");

@@ -15,6 +15,7 @@ import java.util.Objects;
  */
 public abstract class EncoderBackedModel implements TrainableModel {
 
+    /** The wrapped encoder, for subclasses' {@code forward}; never null. */
     protected final Encoder encoder;
     private final NDManager manager;
     private final String configFingerprint;
@@ -32,6 +33,10 @@ public abstract class EncoderBackedModel implements TrainableModel {
     /**
      * {@code encoder} itself, after checking it is not null ({@code NullPointerException}) and its
      * parameters are initialised ({@code IllegalArgumentException} with {@code message}).
+     *
+     * @param encoder the encoder to check
+     * @param message the exception's message when its parameters are not initialised
+     * @return {@code encoder}
      */
     protected static Encoder requireInitialised(Encoder encoder, String message) {
         Objects.requireNonNull(encoder, "encoder");
@@ -41,7 +46,11 @@ public abstract class EncoderBackedModel implements TrainableModel {
         return encoder;
     }
 
-    /** The wrapped encoder, e.g. to export it after training. */
+    /**
+     * The wrapped encoder, e.g. to export it after training.
+     *
+     * @return the encoder (the same object, not a copy)
+     */
     public Encoder encoder() {
         return encoder;
     }

@@ -16,7 +16,13 @@ import java.util.Map;
  */
 public final class EncoderStudent extends EncoderBackedModel {
 
-    /** Makes {@code encoder} trainable and wraps it; its parameters must be initialised. */
+    /**
+     * Makes {@code encoder} trainable and wraps it; its parameters must be initialised.
+     *
+     * @param encoder the student, with initialised parameters
+     * @throws NullPointerException if {@code encoder} is null
+     * @throws IllegalArgumentException if its parameters are not initialised
+     */
     public EncoderStudent(Encoder encoder) {
         super(requireInitialised(encoder, "the student's parameters are not initialised; call "
                 + "initializeWeights or loadState (or build it with Students) before training"),

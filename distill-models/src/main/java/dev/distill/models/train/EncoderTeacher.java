@@ -34,7 +34,12 @@ public final class EncoderTeacher implements FrozenTeacher {
     private final Device device;
     private final String fingerprint;
 
-    /** Freezes {@code encoder} and wraps it; the teacher computes in the encoder's type. */
+    /**
+     * Freezes {@code encoder} and wraps it; the teacher computes in the encoder's type.
+     *
+     * @param encoder the teacher, with initialised parameters; its gradient tracking is turned off
+     * @throws NullPointerException if {@code encoder} is null
+     */
     public EncoderTeacher(Encoder encoder) {
         this.encoder = Objects.requireNonNull(encoder, "encoder");
         encoder.setTrainable(false);
@@ -48,7 +53,10 @@ public final class EncoderTeacher implements FrozenTeacher {
      * {@code encoder}'s weights (so freed with it) and on their device; {@code encoder} is then
      * left as it was, still usable as a float32 model.
      *
+     * @param encoder the teacher, with initialised parameters; not null
      * @param precision {@code FLOAT32} or {@code FLOAT16}
+     * @return the frozen teacher
+     * @throws IllegalArgumentException for any other precision
      */
     public static EncoderTeacher of(Encoder encoder, DataType precision) {
         Objects.requireNonNull(encoder, "encoder");
@@ -59,6 +67,12 @@ public final class EncoderTeacher implements FrozenTeacher {
      * As {@link #of(Encoder, DataType)}, with a converted copy owned by {@code manager} and put on
      * its device: e.g. a float32 model loaded on the CPU and a float16 teacher on a GPU, which
      * never holds the float32 weights.
+     *
+     * @param encoder the teacher, with initialised parameters; not null
+     * @param precision {@code FLOAT32} or {@code FLOAT16}
+     * @param manager the owner (and device) of a converted copy; not null
+     * @return the frozen teacher: {@code encoder} itself when type and device already match
+     * @throws IllegalArgumentException for any other precision
      */
     public static EncoderTeacher of(Encoder encoder, DataType precision, NDManager manager) {
         Objects.requireNonNull(encoder, "encoder");
@@ -75,6 +89,8 @@ public final class EncoderTeacher implements FrozenTeacher {
      * Parses a command-line precision: {@code fp32} (or {@code float32}) and {@code fp16} (or
      * {@code float16}, {@code half}), case-insensitive.
      *
+     * @param spec the option value; not null
+     * @return {@code FLOAT32} or {@code FLOAT16}
      * @throws IllegalArgumentException naming the value and the accepted ones; {@code bf16} is
      *     refused with the reason (DJL 0.35.1's JNI has no bfloat16)
      */
@@ -97,7 +113,11 @@ public final class EncoderTeacher implements FrozenTeacher {
         }
     }
 
-    /** The wrapped encoder (frozen). */
+    /**
+     * The wrapped encoder (frozen).
+     *
+     * @return the encoder the teacher runs (a converted copy when {@code of} made one)
+     */
     public Encoder encoder() {
         return encoder;
     }

@@ -94,6 +94,7 @@ public final class MaskedLmStudent extends EncoderBackedModel {
         return encoder;
     }
 
+    /** {@return the student's MLM head, trained with it} */
     public MaskedLmHead head() {
         return head;
     }
@@ -105,7 +106,13 @@ public final class MaskedLmStudent extends EncoderBackedModel {
                 encoder.wordEmbeddings().getArray()));
     }
 
-    /** {@code out} with its logits replaced. */
+    /**
+     * {@code out} with its logits replaced.
+     *
+     * @param out the outputs
+     * @param logits the new logits, or null
+     * @return new outputs sharing every other array
+     */
     public static ModelOutputs withLogits(ModelOutputs out, NDArray logits) {
         return new ModelOutputs(out.hiddenStates(), out.attentionScores(), out.attentionProbs(), out.queries(),
                 out.keys(), out.values(), out.pooled(), logits, out.attentionMask());
@@ -117,7 +124,9 @@ public final class MaskedLmStudent extends EncoderBackedModel {
      *
      * @param hidden (B, T, H) last hidden state
      * @param labels (B, T) int64 with {@link TokenBatch#IGNORE_INDEX} where nothing is predicted, or null
+     * @param head the MLM head
      * @param wordEmbeddings (V, H), the tied decoder
+     * @return (B, T, V) logits, in the graph
      */
     public static NDArray logitsAtLabels(NDArray hidden, NDArray labels, MaskedLmHead head, NDArray wordEmbeddings) {
         Shape s = hidden.getShape();
@@ -180,6 +189,9 @@ public final class MaskedLmStudent extends EncoderBackedModel {
     /**
      * A copy of the student as one {@link Encoder} with its {@link MaskedLmHead} inside, on
      * {@code target}'s device, e.g. for {@code HfDirectory.save} (exported as {@code BertForMaskedLM}).
+     *
+     * @param target the owner of the copy's weights (and their device)
+     * @return a new encoder; this student is unchanged
      */
     public Encoder toEncoderWithHead(NDManager target) {
         Encoder e = new Encoder(encoder.config(), encoder.pooling(), new MaskedLmHead(encoder.config()));

@@ -24,6 +24,15 @@ import java.util.Objects;
 public record ImportedEncoder(EncoderConfig config, Map<String, TensorData> tensors, String source,
         List<String> notes) {
 
+    /**
+     * Copies the map and the notes.
+     *
+     * @param config the configuration inferred from the file
+     * @param tensors by Hugging Face name; copied in order
+     * @param source the file or resource read
+     * @param notes how hyper-parameters were found
+     * @throws NullPointerException if an argument is null
+     */
     public ImportedEncoder {
         Objects.requireNonNull(config, "config");
         tensors = Collections.unmodifiableMap(new LinkedHashMap<>(tensors));
@@ -31,7 +40,13 @@ public record ImportedEncoder(EncoderConfig config, Map<String, TensorData> tens
         notes = List.copyOf(notes);
     }
 
-    /** The tensor with this Hugging Face name; throws naming the valid names when absent. */
+    /**
+     * The tensor with this Hugging Face name; throws naming the valid names when absent.
+     *
+     * @param hfName e.g. {@code encoder.layer.0.attention.self.query.weight}
+     * @return the tensor
+     * @throws IllegalArgumentException if no tensor has that name
+     */
     public TensorData tensor(String hfName) {
         TensorData t = tensors.get(hfName);
         if (t == null) {
@@ -41,7 +56,11 @@ public record ImportedEncoder(EncoderConfig config, Map<String, TensorData> tens
         return t;
     }
 
-    /** Whether {@code pooler.dense.weight} and {@code pooler.dense.bias} were imported. */
+    /**
+     * Whether {@code pooler.dense.weight} and {@code pooler.dense.bias} were imported.
+     *
+     * @return true when the file held the pooler
+     */
     public boolean hasPooler() {
         return tensors.containsKey("pooler.dense.weight");
     }

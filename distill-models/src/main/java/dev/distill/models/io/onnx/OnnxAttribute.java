@@ -13,8 +13,36 @@ public final class OnnxAttribute {
 
     /** {@code AttributeProto.AttributeType}. */
     public enum Type {
-        UNDEFINED, FLOAT, INT, STRING, TENSOR, GRAPH, FLOATS, INTS, STRINGS, TENSORS, GRAPHS,
-        SPARSE_TENSOR, SPARSE_TENSORS, TYPE_PROTO, TYPE_PROTOS;
+        /** 0: no type given (IR &lt; 2 files; the reader then infers it from the fields set). */
+        UNDEFINED,
+        /** 1: one float, {@link #f()}. */
+        FLOAT,
+        /** 2: one int64, {@link #i()}. */
+        INT,
+        /** 3: one string, {@link #s()}. */
+        STRING,
+        /** 4: one tensor, {@link #t()}. */
+        TENSOR,
+        /** 5: a sub-graph (skipped). */
+        GRAPH,
+        /** 6: floats, {@link #floats()}. */
+        FLOATS,
+        /** 7: int64s, {@link #ints()}. */
+        INTS,
+        /** 8: strings, {@link #strings()}. */
+        STRINGS,
+        /** 9: tensors, {@link #tensors()}. */
+        TENSORS,
+        /** 10: sub-graphs (skipped). */
+        GRAPHS,
+        /** 11: a sparse tensor (skipped). */
+        SPARSE_TENSOR,
+        /** 12: sparse tensors (skipped). */
+        SPARSE_TENSORS,
+        /** 13: a type proto (skipped). */
+        TYPE_PROTO,
+        /** 14: type protos (skipped). */
+        TYPE_PROTOS;
 
         static Type of(long code) {
             return code >= 0 && code < values().length ? values()[(int) code] : UNDEFINED;
@@ -121,46 +149,60 @@ public final class OnnxAttribute {
         return new OnnxAttribute(name, type, f, i, s, t, floats.toArray(), ints.toArray(), strings, tensors);
     }
 
+    /** {@return the attribute's name, e.g. {@code axis}} */
     public String name() {
         return name;
     }
 
+    /** {@return the kind of value} */
     public Type type() {
         return type;
     }
 
-    /** The value of a FLOAT attribute. */
+    /**
+     * The value of a FLOAT attribute.
+     *
+     * @return the value; 0 for other types
+     */
     public float f() {
         return f;
     }
 
-    /** The value of an INT attribute. */
+    /**
+     * The value of an INT attribute.
+     *
+     * @return the value; 0 for other types
+     */
     public long i() {
         return i;
     }
 
-    /** The value of a STRING attribute (UTF-8 decoded), or null. */
+    /** {@return the value of a STRING attribute (UTF-8 decoded), or null} */
     public String s() {
         return s;
     }
 
-    /** The value of a TENSOR attribute (e.g. a Constant node's {@code value}), or null. */
+    /** {@return the value of a TENSOR attribute (e.g. a Constant node's {@code value}), or null} */
     public OnnxTensor t() {
         return t;
     }
 
+    /** {@return the values of a FLOATS attribute, in a new array (empty for other types)} */
     public float[] floats() {
         return floats.clone();
     }
 
+    /** {@return the values of an INTS attribute, in a new array (empty for other types)} */
     public long[] ints() {
         return ints.clone();
     }
 
+    /** {@return the values of a STRINGS attribute (empty for other types), immutable} */
     public List<String> strings() {
         return strings;
     }
 
+    /** {@return the values of a TENSORS attribute (empty for other types), immutable} */
     public List<OnnxTensor> tensors() {
         return tensors;
     }

@@ -100,7 +100,14 @@ public final class OnnxBertImporter {
 
     private OnnxBertImporter() {}
 
-    /** Imports an {@code .onnx} file. */
+    /**
+     * Imports an {@code .onnx} file.
+     *
+     * @param file the {@code .onnx} file
+     * @return the configuration and weights under Hugging Face names
+     * @throws IOException if the file cannot be read, is not valid ONNX, or is not a BERT-family
+     *         encoder this importer understands (the message says what was found)
+     */
     public static ImportedEncoder load(Path file) throws IOException {
         return fromModel(OnnxModel.read(file));
     }
@@ -108,13 +115,23 @@ public final class OnnxBertImporter {
     /**
      * Imports a model from a stream (read fully, not closed).
      *
+     * @param in the bytes of an {@code .onnx} file
      * @param sourceName names the stream in error messages, e.g. {@code /bge-small-en-v1.5.onnx}
+     * @return the configuration and weights under Hugging Face names
+     * @throws IOException if the stream cannot be read, is not valid ONNX, or is not a BERT-family
+     *     encoder this importer understands
      */
     public static ImportedEncoder load(InputStream in, String sourceName) throws IOException {
         return fromModel(OnnxModel.read(in, sourceName));
     }
 
-    /** Imports an already parsed model. */
+    /**
+     * Imports an already parsed model.
+     *
+     * @param model the parsed model
+     * @return the configuration and weights under Hugging Face names
+     * @throws IOException if it is not a BERT-family encoder this importer understands
+     */
     public static ImportedEncoder fromModel(OnnxModel model) throws IOException {
         return new Run(model).run();
     }
@@ -122,6 +139,10 @@ public final class OnnxBertImporter {
     /**
      * The Hugging Face {@code BertModel} parameter names of an encoder with {@code numLayers}
      * layers, in {@code state_dict()} order.
+     *
+     * @param numLayers L
+     * @param withPooler whether to include {@code pooler.dense.weight} and {@code .bias}
+     * @return a new list
      */
     public static List<String> bertModelNames(int numLayers, boolean withPooler) {
         List<String> names = new ArrayList<>();

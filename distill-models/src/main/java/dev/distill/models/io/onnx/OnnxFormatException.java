@@ -11,6 +11,7 @@ public final class OnnxFormatException extends IOException {
 
     private static final long serialVersionUID = 1L;
 
+    /** Byte offset where reading failed. */
     private final long offset;
 
     /**
@@ -25,7 +26,7 @@ public final class OnnxFormatException extends IOException {
         this.offset = offset;
     }
 
-    /** Byte offset from the start of the file where reading failed. */
+    /** {@return byte offset from the start of the file where reading failed} */
     public long offset() {
         return offset;
     }

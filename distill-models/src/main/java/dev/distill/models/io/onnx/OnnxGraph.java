@@ -94,36 +94,63 @@ public final class OnnxGraph {
         return n;
     }
 
+    /** {@return the graph's name, e.g. {@code main_graph}} */
     public String name() {
         return name;
     }
 
-    /** Nodes in file order. */
+    /**
+     * Nodes in file order.
+     *
+     * @return an immutable list
+     */
     public List<OnnxNode> nodes() {
         return nodes;
     }
 
-    /** Initializers by name, in file order. */
+    /**
+     * Initializers by name, in file order.
+     *
+     * @return an unmodifiable map
+     */
     public Map<String, OnnxTensor> initializers() {
         return initializers;
     }
 
-    /** Names of the graph inputs (for IR < 4 files this may include initializer names). */
+    /**
+     * Names of the graph inputs (for IR &lt; 4 files this may include initializer names).
+     *
+     * @return an immutable list
+     */
     public List<String> inputNames() {
         return inputNames;
     }
 
-    /** Names of the graph outputs. */
+    /**
+     * Names of the graph outputs.
+     *
+     * @return an immutable list
+     */
     public List<String> outputNames() {
         return outputNames;
     }
 
-    /** The node that writes {@code valueName}, or null (graph inputs and initializers). */
+    /**
+     * The node that writes {@code valueName}, or null (graph inputs and initializers).
+     *
+     * @param valueName a value's name
+     * @return the node
+     */
     public OnnxNode producer(String valueName) {
         return producers.get(valueName);
     }
 
-    /** The nodes that read {@code valueName}, in file order. */
+    /**
+     * The nodes that read {@code valueName}, in file order.
+     *
+     * @param valueName a value's name
+     * @return the graph's own list (do not modify it), empty when nothing reads it
+     */
     public List<OnnxNode> consumers(String valueName) {
         return consumers.getOrDefault(valueName, List.of());
     }
@@ -131,6 +158,9 @@ public final class OnnxGraph {
     /**
      * The constant tensor behind a value: an initializer of that name, or the {@code value}
      * attribute of the {@code Constant} node that writes it. Null when the value is computed.
+     *
+     * @param valueName a value's name
+     * @return the tensor, or null
      */
     public OnnxTensor constantTensor(String valueName) {
         OnnxTensor init = initializers.get(valueName);
@@ -148,6 +178,10 @@ public final class OnnxGraph {
      * The elements of a constant value as doubles: an initializer, or a {@code Constant} node in any
      * of its forms ({@code value}, {@code value_float(s)}, {@code value_int(s)}). Null when the
      * value is computed or not numeric.
+     *
+     * @param valueName a value's name
+     * @return a new array, or null
+     * @throws IOException if the constant's data cannot be read
      */
     public double[] constantDoubles(String valueName) throws IOException {
         OnnxTensor t = constantTensor(valueName);

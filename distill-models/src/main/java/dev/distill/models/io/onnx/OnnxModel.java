@@ -36,7 +36,14 @@ public final class OnnxModel {
         this.graph = graph;
     }
 
-    /** Reads an {@code .onnx} file. */
+    /**
+     * Reads an {@code .onnx} file.
+     *
+     * @param file the file
+     * @return the model
+     * @throws OnnxFormatException if the file is not a valid ONNX model (naming the byte offset)
+     * @throws IOException if it does not exist or cannot be read
+     */
     public static OnnxModel read(Path file) throws IOException {
         Objects.requireNonNull(file, "file");
         if (!Files.isRegularFile(file)) {
@@ -48,14 +55,26 @@ public final class OnnxModel {
     /**
      * Reads a model from a stream (read fully, not closed).
      *
+     * @param in the bytes of an {@code .onnx} file
      * @param sourceName names the stream in error messages, e.g. a resource path
+     * @return the model
+     * @throws OnnxFormatException if the bytes are not a valid ONNX model
+     * @throws IOException if the stream cannot be read
      */
     public static OnnxModel read(InputStream in, String sourceName) throws IOException {
         Objects.requireNonNull(in, () -> "input stream for " + sourceName + " is null (resource missing?)");
         return parse(in.readAllBytes(), sourceName);
     }
 
-    /** Parses the bytes of a model file. The array is kept, not copied: do not modify it. */
+    /**
+     * Parses the bytes of a model file. The array is kept, not copied: do not modify it.
+     *
+     * @param bytes the file's bytes
+     * @param sourceName names them in error messages
+     * @return the model
+     * @throws OnnxFormatException if the bytes are not a valid ONNX model (naming the byte offset)
+     * @throws IOException if a nested message cannot be read
+     */
     public static OnnxModel parse(byte[] bytes, String sourceName) throws IOException {
         if (bytes.length == 0) {
             throw new OnnxFormatException(sourceName, 0, "the file is empty");
@@ -114,29 +133,44 @@ public final class OnnxModel {
         return new OnnxModel(sourceName, ir, producer, producerVersion, opsets, graph);
     }
 
-    /** The file or resource this model was read from. */
+    /**
+     * The file or resource this model was read from.
+     *
+     * @return the name given when reading
+     */
     public String source() {
         return source;
     }
 
+    /** {@return the ONNX IR version of the file} */
     public long irVersion() {
         return irVersion;
     }
 
-    /** E.g. "pytorch". */
+    /**
+     * E.g. "pytorch".
+     *
+     * @return the producer, possibly empty
+     */
     public String producerName() {
         return producerName;
     }
 
+    /** {@return the producer's version, possibly empty} */
     public String producerVersion() {
         return producerVersion;
     }
 
-    /** Operator set versions by domain ("" is the default {@code ai.onnx} domain). */
+    /**
+     * Operator set versions by domain ("" is the default {@code ai.onnx} domain).
+     *
+     * @return an unmodifiable map
+     */
     public Map<String, Long> opsetImports() {
         return opsets;
     }
 
+    /** {@return the main graph} */
     public OnnxGraph graph() {
         return graph;
     }

@@ -20,6 +20,16 @@ import java.util.Map;
 public record OnnxNode(String name, String opType, String domain, List<String> inputs, List<String> outputs,
         Map<String, OnnxAttribute> attributes) {
 
+    /**
+     * Copies the lists and the attribute map.
+     *
+     * @param name the node's name
+     * @param opType the operator
+     * @param domain the operator set domain
+     * @param inputs names of the values read
+     * @param outputs names of the values written
+     * @param attributes by name
+     */
     public OnnxNode {
         inputs = List.copyOf(inputs);
         outputs = List.copyOf(outputs);
@@ -69,12 +79,22 @@ public record OnnxNode(String name, String opType, String domain, List<String> i
         return new OnnxNode(name, opType, domain, inputs, outputs, attributes);
     }
 
-    /** The attribute with this name, or null. */
+    /**
+     * The attribute with this name, or null.
+     *
+     * @param attributeName e.g. {@code axis}
+     * @return the attribute
+     */
     public OnnxAttribute attribute(String attributeName) {
         return attributes.get(attributeName);
     }
 
-    /** Input {@code i}, or the empty string when the node has fewer inputs. */
+    /**
+     * Input {@code i}, or the empty string when the node has fewer inputs.
+     *
+     * @param i the input's position
+     * @return the value's name
+     */
     public String input(int i) {
         return i < inputs.size() ? inputs.get(i) : "";
     }
