@@ -180,6 +180,7 @@ public final class HiddenStateLoss implements DistillationLoss {
 
     @Override
     public LossOutput compute(StepContext ctx) {
+        ctx.requireTrained(name, this);
         ModelOutputs t = ctx.teacher();
         ModelOutputs s = ctx.student();
         Map<String, NDArray> terms = new LinkedHashMap<>();
@@ -237,8 +238,8 @@ public final class HiddenStateLoss implements DistillationLoss {
     private NDArray vectorDistance(NDArray xs, NDArray xt, String what) {
         if (!xs.getShape().equals(xt.getShape())) {
             String hint = projection == null
-                    ? "; widths differ and no projection exists: call initialize(manager, teacherDims, studentDims)"
-                            + " first so the loss creates W"
+                    ? "; widths differ and no projection exists: pass the loss to the DistillationTrainer constructor"
+                            + " (which initialises and trains its W), or call initialize(manager, teacherDims, studentDims)"
                     : "";
             throw new IllegalArgumentException(name + " (" + what + "): student " + (projection == null ? "" : "projected ")
                     + "shape " + xs.getShape() + " must equal teacher shape " + xt.getShape() + hint);

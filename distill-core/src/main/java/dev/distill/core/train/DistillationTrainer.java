@@ -36,6 +36,7 @@ import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -135,6 +136,7 @@ public class DistillationTrainer {
     private final FrozenTeacher teacher;
     private final TrainableModel student;
     private final DistillationLoss loss;
+    private Set<String> trainedParameterIds = Set.of();
     private final TrainerConfig config;
     private final List<TrainingListener> listeners = new CopyOnWriteArrayList<>();
     private Evaluator evaluator;
@@ -352,6 +354,7 @@ public class DistillationTrainer {
         initializeLoss(engine);
         Map<String, Parameter> projections = projectionParameters();
         Map<String, NDArray> trained = trainedArrays(projections);
+        trainedParameterIds = trainedIds(projections);
         ProgressDisplay progress = new ProgressDisplay(config.progress(), progressStream);
         Run run = new Run();
         try (RunLock lock = RunLock.acquire(runDirectory); AdamW optimizer = configureOptimizer(trained)) {
@@ -412,7 +415,8 @@ public class DistillationTrainer {
                         ModelOutputs teacherOut = toStudent(teacherForward(teacherBatch), studentDevice);
                         try (GradientCollector collector = engine.newGradientCollector()) {
                             ModelOutputs studentOut = studentForward(batch);
-                            LossOutput out = computeLoss(new StepContext(teacherOut, studentOut, batch, t, stepManager));
+                            LossOutput out = computeLoss(new StepContext(teacherOut, studentOut, batch, t, stepManager,
+                                    trainedParameterIds));
                             requireScalar(out, t + 1);
                             // Scaled with a scalar owned by the step: autograd keeps the factor
                             // until backward, and GradientAccumulation.scaleLoss frees its host
@@ -715,6 +719,20 @@ public class DistillationTrainer {
             }
         }
         return out;
+    }
+
+    /** Ids of the parameters optimised: the student's that require gradients and the loss's. */
+    private Set<String> trainedIds(Map<String, Parameter> projections) {
+        Set<String> ids = new HashSet<>();
+        for (Parameter p : student.namedParameters().values()) {
+            if (p.getArray().hasGradient()) {
+                ids.add(p.getId());
+            }
+        }
+        for (Parameter p : projections.values()) {
+            ids.add(p.getId());
+        }
+        return Set.copyOf(ids);
     }
 
     private Map<String, NDArray> trainedArrays(Map<String, Parameter> projections) {

@@ -76,6 +76,11 @@ public final class DistillCli implements Runnable {
     static final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
         @Override
         public int handleExecutionException(Exception ex, CommandLine cmd, CommandLine.ParseResult parsed) {
+            String nativeLibrary = nativeLibraryFailure(ex);
+            if (nativeLibrary != null) {
+                cmd.getErr().println(cmd.getColorScheme().errorText("error: " + nativeLibrary));
+                return 2;
+            }
             if (ex instanceof IllegalArgumentException || ex instanceof java.io.UncheckedIOException
                     || ex instanceof java.io.IOException || ex instanceof IllegalStateException) {
                 cmd.getErr().println(cmd.getColorScheme().errorText("error: " + ex.getMessage()));
@@ -87,6 +92,23 @@ public final class DistillCli implements Runnable {
                 return 2;
             }
             throw new RuntimeException(ex);
+        }
+
+        /** One line for a libtorch that could not be loaded (README, "Native libraries"), else null. */
+        static String nativeLibraryFailure(Throwable ex) {
+            for (Throwable t = ex; t != null; t = t.getCause()) {
+                if (t instanceof ai.djl.engine.EngineException) {
+                    Throwable root = t;
+                    while (root.getCause() != null) {
+                        root = root.getCause();
+                    }
+                    return "the PyTorch native library could not be loaded (" + t.getMessage()
+                            + (root == t ? "" : ": " + root.getMessage()) + "); ./distill uses the CPU build from Maven"
+                            + " unless DISTILL_LIBTORCH is set: 'download' needs access to DJL's servers, a directory"
+                            + " must hold libtorch 2.7.1 with PYTORCH_FLAVOR set to its flavour (README, \"Native libraries\")";
+                }
+            }
+            return null;
         }
     }
 }

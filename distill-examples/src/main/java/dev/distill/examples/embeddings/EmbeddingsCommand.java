@@ -5,9 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.initializer.Initializer;
 import dev.distill.core.Devices;
 import dev.distill.core.data.ExampleBatchSource;
-import dev.distill.core.data.LabelKind;
-import dev.distill.core.data.TextExample;
-import dev.distill.core.data.TokenizedExample;
 import dev.distill.core.eval.StsEvaluator;
 import dev.distill.core.loss.DistillationLoss;
 import dev.distill.core.train.DistillationTrainer;
@@ -19,15 +16,12 @@ import dev.distill.examples.common.StsEvaluation;
 import dev.distill.examples.common.UnlabelledCorpus;
 import dev.distill.examples.report.ReportWriter;
 import dev.distill.examples.report.RunSummary;
-import dev.distill.losses.AttentionLoss;
-import dev.distill.losses.HiddenStateLoss;
+import dev.distill.losses.EmbeddingLosses;
 import dev.distill.losses.Projection;
-import dev.distill.losses.SimilarityMatrixLoss;
-import dev.distill.losses.WeightedSumLoss;
 import dev.distill.losses.mapping.LayerMapping;
 import dev.distill.models.LoadedModel;
 import dev.distill.models.ModelLoader;
-import dev.distill.models.data.TextPipeline;
+import dev.distill.models.data.TextBatches;
 import dev.distill.models.encoder.Encoder;
 import dev.distill.models.encoder.EncoderConfig;
 import dev.distill.models.encoder.Students;
@@ -173,13 +167,7 @@ public final class EmbeddingsCommand implements Callable<Integer> {
             UnlabelledCorpus.Texts corpus = UnlabelledCorpus.load(corpusSize, seed);
             LOG.info("corpus: {} texts ({} WordNet, {} newsgroup paragraphs); {} dropped as STS test sentences",
                     corpus.texts().size(), corpus.wordNet(), corpus.newsgroups(), corpus.droppedAsStsTest());
-            TextPipeline pipeline = TextPipeline.unlabelled(trainTokenizer);
-            List<TokenizedExample> examples = new ArrayList<>(corpus.texts().size());
-            for (String t : corpus.texts()) {
-                examples.add(pipeline.tokenize(TextExample.of(t)));
-            }
-            ExampleBatchSource data = new ExampleBatchSource(examples, batchSize, LabelKind.NONE, null,
-                    tc.padTokenId(), seed);
+            ExampleBatchSource data = TextBatches.of(corpus.texts(), trainTokenizer, batchSize, seed);
 
             Encoder studentEncoder = buildStudent(teacherEncoder, studentManager);
             if (studentInit != null) { // the student reads the teacher's token ids: they must fit its tables
@@ -204,18 +192,10 @@ public final class EmbeddingsCommand implements Callable<Integer> {
             LOG.info("layer mapping {}; {}", mapping, tc.hiddenSize() == studentEncoder.config().hiddenSize()
                     ? "no projections (equal widths)" : projectionStart == null ? "projections start random"
                     : "projections start as the pruned channel selection");
-            // Terms of weight 0 are left out, so they cost nothing (not even a forward of the term).
-            WeightedSumLoss.Builder terms = WeightedSumLoss.builder();
-            addTerm(terms, "pooled_cosine", wCosine, () -> hiddenLoss(HiddenStateLoss.builder().optName("pooled_cosine")
-                    .optDistance(HiddenStateLoss.Distance.COSINE).optSource(HiddenStateLoss.Source.POOLED),
-                    projectionStart));
-            addTerm(terms, "similarity", wSimilarity, SimilarityMatrixLoss::new);
-            addTerm(terms, "hidden_mse", wHidden, () -> hiddenLoss(HiddenStateLoss.builder().optName("hidden_mse")
-                    .optMapping(mapping), projectionStart));
-            addTerm(terms, "embedding_mse", wEmbedding, () -> hiddenLoss(HiddenStateLoss.builder()
-                    .optName("embedding_mse").optSource(HiddenStateLoss.Source.EMBEDDINGS), projectionStart));
-            addTerm(terms, "attention_mse", wAttention, () -> AttentionLoss.builder().optMapping(mapping).build());
-            DistillationLoss loss = terms.build();
+            // The main job's loss set (a library preset); terms of weight 0 are left out.
+            DistillationLoss loss = EmbeddingLosses.builder().optMapping(mapping)
+                    .optWeights(wCosine, wSimilarity, wHidden, wEmbedding, wAttention)
+                    .optProjectionInitializer(projectionStart).build();
             TrainerConfig config = TrainerConfig.builder()
                     .setSteps(steps)
                     .optLearningRate(learningRate)
@@ -281,17 +261,6 @@ public final class EmbeddingsCommand implements Callable<Integer> {
         }
     }
 
-    private static void addTerm(WeightedSumLoss.Builder terms, String name, double weight,
-            java.util.function.Supplier<DistillationLoss> loss) {
-        if (weight != 0) {
-            terms.add(name, weight, loss.get()); // the builder refuses a negative or non-finite weight
-        }
-    }
-
-    private static HiddenStateLoss hiddenLoss(HiddenStateLoss.Builder b, Initializer projectionStart) {
-        return (projectionStart == null ? b : b.optProjectionInitializer(projectionStart)).build();
-    }
-
     /**
      * {@code --layer-map}: an explicit list, uniform, or (auto) aligned with where the student's
      * layers came from: for a student copied or pruned from the teacher (every other layer, or a
@@ -309,18 +278,9 @@ public final class EmbeddingsCommand implements Callable<Integer> {
             int[] sources = origin.filter(o -> o.teacherLayers() == teacherLayers).map(PruneOrigin::layers)
                     .orElse(studentInit == null && student == StudentKind.SIX_LAYER
                             ? Students.everyOtherLayerSources(teacherLayers) : null);
-            return sources == null ? LayerMapping.uniform() : LayerMapping.explicit(sourceAligned(sources, teacherLayers));
+            return sources == null ? LayerMapping.uniform() : LayerMapping.sourceAligned(sources, teacherLayers);
         }
         return explicitLayerMap();
-    }
-
-    /** g(m) = source(m) + 1 for m < M (1-based teacher outputs), g(M) = N. */
-    static int[] sourceAligned(int[] sources, int teacherLayers) {
-        int[] g = new int[sources.length];
-        for (int m = 0; m < sources.length; m++) {
-            g[m] = m == sources.length - 1 ? teacherLayers : sources[m] + 1;
-        }
-        return g;
     }
 
     private LayerMapping explicitLayerMap() {

@@ -108,6 +108,38 @@ public final class LayerMapping {
     }
 
     /**
+     * The mapping for a student whose layers were copied or pruned from the teacher's: student
+     * layer m meets the output of the teacher layer it was made from, g(m) = source(m) + 1
+     * (1-based outputs), except the last, which meets the teacher's last output, g(M) = N (the
+     * output the sentence embedding is pooled from). For {@code Students.everyOtherLayer} of a
+     * 12-layer teacher (sources 0, 2, ..., 10) that is 1, 3, 5, 7, 9, 12, the mapping of
+     * {@code ./distill embeddings}.
+     *
+     * @param sources the 0-based teacher layer each student layer was made from, in order
+     *     ({@code Students.everyOtherLayerSources(N)}, or a pruned student's {@code pruning.json})
+     * @param teacherLayers N, the teacher's depth
+     * @return the explicit mapping g(1), ..., g(M)
+     * @throws IllegalArgumentException when the list is empty, N is not positive or a source is
+     *     outside [0, N)
+     */
+    public static LayerMapping sourceAligned(int[] sources, int teacherLayers) {
+        Objects.requireNonNull(sources, "sources");
+        if (sources.length == 0 || teacherLayers <= 0) {
+            throw new IllegalArgumentException("a source-aligned mapping needs at least one source layer and a"
+                    + " teacher depth of at least 1; got " + Arrays.toString(sources) + " and N = " + teacherLayers);
+        }
+        int[] g = new int[sources.length];
+        for (int m = 0; m < sources.length; m++) {
+            if (sources[m] < 0 || sources[m] >= teacherLayers) {
+                throw new IllegalArgumentException("source layer " + sources[m] + " (student layer " + (m + 1)
+                        + ") is not a teacher layer: sources are 0-based, in [0, " + teacherLayers + ")");
+            }
+            g[m] = m == sources.length - 1 ? teacherLayers : sources[m] + 1;
+        }
+        return explicit(g);
+    }
+
+    /**
      * g given as a function of the 1-based student layer m; results are checked to lie in [1, N].
      *
      * @param g the function m ↦ g(m); called by {@link #resolve} for m = 1..M

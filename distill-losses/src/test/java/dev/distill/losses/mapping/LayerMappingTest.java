@@ -30,6 +30,23 @@ class LayerMappingTest {
     }
 
     @Test
+    void sourceAlignedMeetsEachSourcesOutputAndTheTeachersLast() {
+        // DistilBERT copy of layers 0, 2, ..., 10 of 12: outputs 1, 3, 5, 7, 9, then 12 (not 11)
+        assertArrayEquals(new int[] {0, 1, 3, 5, 7, 9, 12, 13},
+                LayerMapping.sourceAligned(new int[] {0, 2, 4, 6, 8, 10}, 12).resolve(6, 12).toArray());
+        // pruned, last layer kept: exactly the outputs of the kept layers
+        assertArrayEquals(new int[] {0, 9, 10, 11, 12, 13},
+                LayerMapping.sourceAligned(new int[] {8, 9, 10, 11}, 12).resolve(4, 12).toArray());
+        // a one-layer student meets the teacher's last output whatever its source
+        assertArrayEquals(new int[] {0, 6, 7}, LayerMapping.sourceAligned(new int[] {0}, 6).resolve(1, 6).toArray());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> LayerMapping.sourceAligned(new int[] {0, 12}, 12));
+        assertTrue(e.getMessage().contains("source layer 12 (student layer 2)") && e.getMessage().contains("[0, 12)"),
+                e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> LayerMapping.sourceAligned(new int[0], 12));
+    }
+
+    @Test
     void firstLastExplicitAndFunction() {
         assertArrayEquals(new int[] {0, 1, 2, 3, 13}, LayerMapping.first().resolve(3, 12).toArray());
         assertArrayEquals(new int[] {0, 10, 11, 12, 13}, LayerMapping.last().resolve(3, 12).toArray());

@@ -125,6 +125,15 @@ public final class TextTokenizer implements AutoCloseable {
     }
 
     /**
+     * The id batches are padded with (the tokenizer's [PAD]).
+     *
+     * @return the [PAD] id
+     */
+    public long padId() {
+        return padId;
+    }
+
+    /**
      * The original {@code tokenizer.json} bytes.
      *
      * @return a copy of the bytes
