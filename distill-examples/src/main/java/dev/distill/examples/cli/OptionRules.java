@@ -75,7 +75,7 @@ final class OptionRules {
                 "--eval-batches", "--stats-texts", "--cache-reads", "--cache-examples", "--soak-steps",
                 "--soak-every", "--inference-batches", "--cache-k", "classify --dev-size");
         rule(WHOLE_NON_NEGATIVE, "--corpus-size", "--train-size", "--test-size", "--dev-size", "--eval-every",
-                "--augment", "--real-sentences", "--warmup", "--matmul-size", "--soak-from");
+                "--augment", "--real-sentences", "--warmup", "--matmul-size", "--soak-from", "--spark-partitions");
         rule(POSITIVE, "--lr", "--teacher-lr", "--head-lr", "--temperature");
         rule(NON_NEGATIVE, "--w-cosine", "--w-similarity", "--w-hidden", "--w-embedding", "--w-attention",
                 "--w-soft", "--w-mlm", "--alpha", "--beta", "--alpha-ce", "--alpha-task", "--weight-decay");
