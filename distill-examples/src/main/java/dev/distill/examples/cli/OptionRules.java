@@ -73,12 +73,12 @@ final class OptionRules {
                 "--teacher-layers", "--student-layers", "--heads", "--head-size", "--ffn", "--layers", "--hidden",
                 "--vocab", "--student-hidden", "--student-heads", "--student-ffn", "--baseline-batches",
                 "--eval-batches", "--stats-texts", "--cache-reads", "--cache-examples", "--soak-steps",
-                "--soak-every", "--inference-batches", "--cache-k", "classify --dev-size");
+                "--soak-every", "--inference-batches", "--cache-k", "classify --dev-size", "--threads");
         rule(WHOLE_NON_NEGATIVE, "--corpus-size", "--train-size", "--test-size", "--dev-size", "--eval-every",
-                "--augment", "--real-sentences", "--warmup", "--matmul-size", "--soak-from", "--spark-partitions");
+                "--augment", "--real-sentences", "--warmup", "--matmul-size", "--soak-from", "--spark-partitions", "--sts-pairs");
         rule(POSITIVE, "--lr", "--teacher-lr", "--head-lr", "--temperature");
         rule(NON_NEGATIVE, "--w-cosine", "--w-similarity", "--w-hidden", "--w-embedding", "--w-attention",
-                "--w-soft", "--w-mlm", "--alpha", "--beta", "--alpha-ce", "--alpha-task", "--weight-decay");
+                "--w-soft", "--w-mlm", "--alpha", "--beta", "--alpha-ce", "--alpha-task", "--weight-decay", "--max-sts-drop");
         rule(FRACTION, "--dropout");
         rule(DEVICE, "--device");
         rule(oneOf("cls", "mean"), "--pooling");

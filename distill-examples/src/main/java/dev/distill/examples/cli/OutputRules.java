@@ -35,7 +35,7 @@ final class OutputRules {
         CACHE(true, ".distill.lock", "cache.json"),
         /** A fitted MLM head; reused when its inputs match; locked while in use. */
         HEAD(true, ".distill.lock", "mlm-head.safetensors"),
-        /** A new model (prune): the directory must be new or empty. */
+        /** A new model (prune, export): the directory must be new or empty. */
         NEW_MODEL(false),
         /** A report of a run. */
         REPORT(false, "report.html", "metrics.jsonl", "summary.json"),
@@ -56,6 +56,7 @@ final class OutputRules {
             Map.entry("embeddings", Kind.RUN), Map.entry("classify", Kind.RUN), Map.entry("qa", Kind.RUN),
             Map.entry("custom-loss", Kind.RUN), Map.entry("block", Kind.RUN), Map.entry("mlm", Kind.RUN),
             Map.entry("mlm-head", Kind.HEAD), Map.entry("cache", Kind.CACHE), Map.entry("prune", Kind.NEW_MODEL),
+            Map.entry("export", Kind.NEW_MODEL),
             Map.entry("report", Kind.REPORT), Map.entry("bench", Kind.WORK));
 
     private static final Set<String> MODEL_FILES = Set.of("config.json", "model.safetensors", "pytorch_model.bin",

@@ -51,7 +51,7 @@ public final class ExportCommand implements Callable<Integer> {
     @Option(names = "--format", required = true, paramLabel = "hf|onnx|onnx-int8", description = "What to write.")
     String format;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory to write (replaced atomically).")
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory to write: new or empty (never one holding a model); written atomically.")
     Path out;
 
     @Option(names = "--eval", defaultValue = "sts", paramLabel = "sts|none",

@@ -96,7 +96,8 @@ class BadInputCliTest {
         Path teacher = TinyTeacher.create(tmp.resolve("req-teacher"), 1);
         return Map.of("prune", List.of("--teacher", teacher.toString(), "--out", tmp.resolve("req-p").toString()),
                 "encode", List.of("--model", "m", "--text", "t"), "sts", List.of("--model", "m"),
-                "report", List.of("--run", tmp.toString()));
+                "report", List.of("--run", tmp.toString()),
+                "export", List.of("--model", "m", "--format", "onnx", "--out", tmp.resolve("req-e").toString()));
     }
 
     private static String violating(OptionRules.Rule r) {

@@ -98,16 +98,16 @@ class DistillCliTest {
         assertTrue(Math.abs(norm(v) - 1.0) > 0.1, "raw CLS vector norm " + norm(v) + " should not be 1");
     }
 
-    /** The 13 commands; a new one must be added here, with a tiny run somewhere in the suite. */
+    /** The 14 commands; a new one must be added here, with a tiny run somewhere in the suite. */
     static final List<String> COMMANDS = List.of("embeddings", "classify", "qa", "custom-loss", "block", "mlm",
-            "mlm-head", "prune", "bench", "encode", "sts", "cache", "report");
+            "mlm-head", "prune", "export", "bench", "encode", "sts", "cache", "report");
 
     /**
      * Every command answers {@code --help} with its usage and every option it accepts. Tiny real
      * runs: encode and sts and prune here; embeddings, classify, qa, custom-loss, block, mlm,
-     * mlm-head, bench, cache and report in their own test classes (EmbeddingsCommandTest,
+     * mlm-head, export, bench, cache and report in their own test classes (EmbeddingsCommandTest,
      * ClassifyCommandTest, QaCommandTest, CustomLossExampleTest, BlockCommandTest, MlmCommandTest,
-     * MlmHeadCommandTest, BenchCommandTest, CacheCommandTest, ReportCommandTest).
+     * MlmHeadCommandTest, ExportCommandTest, BenchCommandTest, CacheCommandTest, ReportCommandTest).
      */
     @Test
     void everyCommandHasHelp() {
