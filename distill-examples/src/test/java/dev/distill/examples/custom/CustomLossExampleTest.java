@@ -10,15 +10,12 @@ import dev.distill.core.ModelOutputs;
 import dev.distill.core.data.TokenBatch;
 import dev.distill.core.loss.StepContext;
 import dev.distill.core.train.TrainerConfig;
-import dev.distill.examples.cli.DistillCli;
+import dev.distill.examples.CliRuns;
 import dev.distill.examples.common.NoTeacher;
 import dev.distill.models.encoder.EncoderConfig;
 import dev.distill.models.encoder.Pooling;
 import dev.distill.models.encoder.Students;
 import dev.distill.models.train.EncoderStudent;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import com.google.gson.JsonObject;
@@ -31,7 +28,6 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * Both custom losses against the same formulas computed with plain loops, then the example
@@ -83,16 +79,7 @@ class CustomLossExampleTest {
     }
 
     private static String run(String... args) {
-        PrintStream old = System.out;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-        try {
-            int code = new CommandLine(new DistillCli()).execute(args);
-            assertEquals(0, code, buf.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(old);
-        }
-        return buf.toString(StandardCharsets.UTF_8);
+        return CliRuns.runOk(args);
     }
 
     @Test

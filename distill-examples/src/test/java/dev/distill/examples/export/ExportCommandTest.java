@@ -9,7 +9,7 @@ import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.distill.examples.cli.DistillCli;
+import dev.distill.examples.CliRuns;
 import dev.distill.models.KnownModel;
 import dev.distill.models.encoder.Encoder;
 import dev.distill.models.encoder.EncoderConfig;
@@ -18,10 +18,7 @@ import dev.distill.models.encoder.Students;
 import dev.distill.models.io.HfDirectory;
 import dev.distill.models.io.ModelCard;
 import dev.distill.models.tokenizer.TextTokenizer;
-import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,7 +26,6 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code ./distill export} end to end on a small model, and the deployment gate's rule. */
 class ExportCommandTest {
@@ -55,16 +51,7 @@ class ExportCommandTest {
     }
 
     private static String run(String... args) {
-        PrintStream old = System.out;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-        try {
-            int code = new CommandLine(new DistillCli()).execute(args);
-            assertEquals(0, code, buf.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(old);
-        }
-        return buf.toString(StandardCharsets.UTF_8);
+        return CliRuns.runOk(args);
     }
 
     @Test

@@ -4,12 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.distill.examples.CliRuns;
 import dev.distill.examples.TinyTeacher;
-import dev.distill.examples.cli.DistillCli;
 import dev.distill.models.heads.MlmHeadFitter;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import dev.distill.core.io.TensorData;
 import dev.distill.examples.RunFiles;
 import java.util.List;
@@ -18,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code ./distill mlm-head} on a tiny random teacher: fits, saves, scores both heads, reuses. */
 class MlmHeadCommandTest {
@@ -27,16 +23,7 @@ class MlmHeadCommandTest {
     Path tmp;
 
     private static String run(String... args) {
-        PrintStream old = System.out;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-        try {
-            int code = new CommandLine(new DistillCli()).execute(args);
-            assertEquals(0, code, buf.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(old);
-        }
-        return buf.toString(StandardCharsets.UTF_8);
+        return CliRuns.runOk(args);
     }
 
     @Test
