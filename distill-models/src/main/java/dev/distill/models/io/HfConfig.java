@@ -1,3 +1,4 @@
+// Over 400 lines only because of its Javadoc: 376 lines of code reading and writing config.json.
 package dev.distill.models.io;
 
 import com.google.gson.Gson;

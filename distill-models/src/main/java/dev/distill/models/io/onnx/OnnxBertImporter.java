@@ -1,3 +1,5 @@
+// Over 400 lines: the graph walk that maps an exported BERT back to HF parameter names (699 lines
+// of code) is one job whose cases (fused, split, transposed weights) share its matching state.
 package dev.distill.models.io.onnx;
 
 import dev.distill.core.io.TensorData;
